@@ -1,0 +1,1 @@
+"""zhenwu (镇务): the township government's system for petitions, mediation, duty, reports and safety."""

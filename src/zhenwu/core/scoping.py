@@ -1,0 +1,112 @@
+"""The one place that decides who may do what, and where (STYLE.md §3).
+
+*What* a user may do comes from their role (``ROLE_GRANTS``); *where* is their unit's subtree,
+except administrators, who act on the whole instance. Every selector, list view and API queryset
+filters through ``scope_q``; single objects are fetched by ``access_<entity>`` helpers that turn an
+out-of-scope object into a 404 (its existence is not revealed).
+"""
+
+from typing import TypeVar
+
+from django.db import models
+
+from zhenwu.core.choices import Role
+from zhenwu.core.exceptions import NotFound, PermissionRefused
+from zhenwu.core.models import Unit, User
+from zhenwu.core.models.units import unit_subtree_q
+
+M = TypeVar("M", bound=models.Model)
+
+
+class Action:
+    """Action names used with ``user_can``; domain apps add theirs to ``ROLE_GRANTS``."""
+
+    UNIT_VIEW = "unit.view"
+    UNIT_MANAGE = "unit.manage"
+    PERSON_VIEW = "person.view"
+    PERSON_MANAGE = "person.manage"
+    AUDIT_VIEW = "audit.view"
+    CALENDAR_VIEW = "calendar.view"
+    CALENDAR_MANAGE = "calendar.manage"
+    OUTBOX_VIEW = "outbox.view"
+
+
+_EVERY_ROLE = frozenset(Role.values)
+
+#: action -> roles that hold it. Oversight holds only *view* actions (read-only by design).
+ROLE_GRANTS: dict[str, frozenset[str]] = {
+    Action.UNIT_VIEW: _EVERY_ROLE,
+    Action.UNIT_MANAGE: frozenset({Role.ADMIN, Role.OFFICE}),
+    Action.PERSON_VIEW: _EVERY_ROLE,
+    Action.PERSON_MANAGE: frozenset({Role.ADMIN, Role.OFFICE}),
+    Action.AUDIT_VIEW: frozenset({Role.ADMIN, Role.OVERSIGHT}),
+    Action.CALENDAR_VIEW: _EVERY_ROLE,
+    Action.CALENDAR_MANAGE: frozenset({Role.ADMIN}),
+    Action.OUTBOX_VIEW: frozenset({Role.ADMIN, Role.OFFICE}),
+}
+
+
+def effective_role(user: User) -> str | None:
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if user.is_superuser:
+        return Role.ADMIN
+    return user.role
+
+
+def has_instance_scope(user: User) -> bool:
+    """Administrators act on every unit of the instance; everyone else on their unit's subtree."""
+    return effective_role(user) == Role.ADMIN
+
+
+def role_allows(user: User, action: str) -> bool:
+    role = effective_role(user)
+    return role is not None and role in ROLE_GRANTS.get(action, frozenset())
+
+
+def unit_in_scope(user: User, unit: Unit | None) -> bool:
+    if has_instance_scope(user):
+        return True
+    home = user.unit
+    if unit is None or home is None:
+        return False
+    return unit.is_descendant_of(home)
+
+
+def user_can(user: User, action: str, unit: Unit | None = None) -> bool:
+    """Whether ``user`` may do ``action`` (on data of ``unit``, when given)."""
+    if not role_allows(user, action):
+        return False
+    return unit is None or unit_in_scope(user, unit)
+
+
+def scope_q(user: User, action: str, *, unit_field: str = "unit") -> models.Q:
+    """A filter for the rows of model whose unit is reached through ``unit_field`` (or self)."""
+    if not role_allows(user, action):
+        return models.Q(pk__in=[])
+    if has_instance_scope(user):
+        return models.Q()
+    if user.unit is None:
+        return models.Q(pk__in=[])
+    prefix = f"{unit_field}__" if unit_field else ""
+    return unit_subtree_q(user.unit.path, prefix=prefix)
+
+
+def scope_queryset(
+    user: User, action: str, queryset: models.QuerySet[M], *, unit_field: str = "unit"
+) -> models.QuerySet[M]:
+    return queryset.filter(scope_q(user, action, unit_field=unit_field))
+
+
+def require(user: User, action: str, unit: Unit | None = None) -> None:
+    """Raise PermissionRefused unless ``user_can``; callers that must hide existence use 404s."""
+    if not user_can(user, action, unit):
+        raise PermissionRefused()
+
+
+def get_scoped(queryset: models.QuerySet[M], user: User, action: str, pk: object, *, unit_field: str = "unit") -> M:
+    """One object by primary key within the user's scope for ``action``, else NotFound."""
+    try:
+        return scope_queryset(user, action, queryset, unit_field=unit_field).get(pk=pk)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None

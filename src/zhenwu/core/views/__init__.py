@@ -1,0 +1,1 @@
+"""Web pages of the core app, one module per area; each module exports ``urlpatterns``."""
