@@ -8,6 +8,7 @@ out-of-scope object into a 404 (its existence is not revealed).
 
 from typing import TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 
 from zhenwu.core.choices import Role
@@ -104,9 +105,11 @@ def require(user: User, action: str, unit: Unit | None = None) -> None:
         raise PermissionRefused()
 
 
-def get_scoped(queryset: models.QuerySet[M], user: User, action: str, pk: object, *, unit_field: str = "unit") -> M:
+def get_scoped(
+    queryset: models.QuerySet[M], user: User, action: str, pk: object, *, unit_field: str = "unit"
+) -> M:
     """One object by primary key within the user's scope for ``action``, else NotFound."""
     try:
         return scope_queryset(user, action, queryset, unit_field=unit_field).get(pk=pk)
-    except (queryset.model.DoesNotExist, ValueError, TypeError):
+    except (ObjectDoesNotExist, ValueError, TypeError):
         raise NotFound() from None

@@ -1,0 +1,19 @@
+"""Settings for the test suite: the production settings with fast, isolated replacements."""
+
+import tempfile
+from pathlib import Path
+
+from zhenwu.settings import *  # noqa: F403
+from zhenwu.settings import DATABASES, STORAGES
+
+# Fast hashing: password hashing strength is not what these tests measure.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Tasks run inline at enqueue; tests of the real worker switch to the database backend.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="zhenwu-test-files-"))
+DATABASES["default"]["CONN_MAX_AGE"] = 0
