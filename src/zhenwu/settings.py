@@ -179,6 +179,7 @@ USE_TZ = True
 # --- Static and uploaded files --------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [Path(__file__).resolve().parent / "static"]
 MEDIA_ROOT = VAR_DIR / "files"  # never served by URL: attachments go through permission-checked views
 STORAGES = {
@@ -228,5 +229,6 @@ LOGGING = {
 
 # --- API ------------------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 50
-NINJA_PAGINATION_MAX_LIMIT = 200
+NINJA_MAX_PER_PAGE_SIZE = 200
+NINJA_PAGINATION_CLASS = "ninja.pagination.PageNumberPagination"
 API_TITLE = _("zhenwu API")

@@ -1,14 +1,28 @@
-"""Root URLs."""
+"""Root URLs. Every pattern here has an entry in the role × route permission table."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from zhenwu.api import api
+from zhenwu.core.views import account, health
+
+admin.site.site_header = "镇务 zhenwu"
+admin.site.site_title = "镇务 zhenwu"
+
 urlpatterns = [
     path("", include("zhenwu.core.urls")),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    *health.urlpatterns,
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", account.password_change_view, name="password_change"),
+    path(
+        "accounts/password/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
     path("i18n/setlang/", set_language, name="set_language"),
+    path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -30,6 +30,7 @@ class Action:
     CALENDAR_VIEW = "calendar.view"
     CALENDAR_MANAGE = "calendar.manage"
     OUTBOX_VIEW = "outbox.view"
+    PERSONAL_VIEW = "personal.view"
 
 
 _EVERY_ROLE = frozenset(Role.values)
@@ -44,6 +45,9 @@ ROLE_GRANTS: dict[str, frozenset[str]] = {
     Action.CALENDAR_VIEW: _EVERY_ROLE,
     Action.CALENDAR_MANAGE: frozenset({Role.ADMIN}),
     Action.OUTBOX_VIEW: frozenset({Role.ADMIN, Role.OFFICE}),
+    # Unmasked personal details (residents' and staff's phones, IDs, addresses): only roles that must
+    # contact people; every reveal is audited. Oversight reads the audit trail, not the people.
+    Action.PERSONAL_VIEW: frozenset({Role.ADMIN, Role.OFFICE, Role.LEADER, Role.MEDIATOR}),
 }
 
 

@@ -11,200 +11,535 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CalendarDay',
+            name="CalendarDay",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField(unique=True, verbose_name='date')),
-                ('kind', models.CharField(choices=[('holiday', 'Statutory holiday (rest day)'), ('workday', 'Adjusted working day')], max_length=8, verbose_name='kind')),
-                ('name', models.CharField(blank=True, help_text='For example 春节 or 国庆节.', max_length=50, verbose_name='name')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField(unique=True, verbose_name="date")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("holiday", "Statutory holiday (rest day)"),
+                            ("workday", "Adjusted working day"),
+                        ],
+                        max_length=8,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(
+                        blank=True,
+                        help_text="For example 春节 or 国庆节.",
+                        max_length=50,
+                        verbose_name="name",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'calendar day',
-                'verbose_name_plural': 'calendar days',
-                'ordering': ['date'],
+                "verbose_name": "calendar day",
+                "verbose_name_plural": "calendar days",
+                "ordering": ["date"],
             },
         ),
         migrations.CreateModel(
-            name='CalendarYear',
+            name="CalendarYear",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(unique=True, verbose_name='year')),
-                ('source', models.CharField(help_text='The State Council notice the days were taken from.', max_length=200, verbose_name='source')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(unique=True, verbose_name="year")),
+                (
+                    "source",
+                    models.CharField(
+                        help_text="The State Council notice the days were taken from.",
+                        max_length=200,
+                        verbose_name="source",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
             ],
             options={
-                'verbose_name': 'calendar year',
-                'verbose_name_plural': 'calendar years',
-                'ordering': ['year'],
+                "verbose_name": "calendar year",
+                "verbose_name_plural": "calendar years",
+                "ordering": ["year"],
             },
         ),
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('username', models.CharField(error_messages={'unique': 'A user with that username already exists.'}, help_text='Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.', max_length=150, unique=True, validators=[django.contrib.auth.validators.UnicodeUsernameValidator()], verbose_name='username')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email address')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('full_name', models.CharField(max_length=50, verbose_name='full name')),
-                ('role', models.CharField(choices=[('admin', 'Administrator'), ('office', 'Township office staff'), ('leader', 'Leader'), ('reporter', 'Unit reporter'), ('mediator', 'Mediator'), ('oversight', 'Oversight (read-only)')], default='reporter', max_length=16, verbose_name='role')),
-                ('position', models.CharField(blank=True, help_text='For example 党委书记, 镇长, 综治信访维稳中心主任, 村党支部书记.', max_length=50, verbose_name='position')),
-                ('phone', models.CharField(blank=True, max_length=32, validators=[django.core.validators.RegexValidator(re.compile('^(?:1[3-9]\\d{9}|0\\d{2,3}-?\\d{7,8}(?:-\\d{1,6})?)$'), 'Enter a mobile number (11 digits starting with 1) or a landline such as 0759-4688138.', code='invalid_phone')], verbose_name='phone')),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                ("last_login", models.DateTimeField(blank=True, null=True, verbose_name="last login")),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        error_messages={"unique": "A user with that username already exists."},
+                        help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
+                        max_length=150,
+                        unique=True,
+                        validators=[django.contrib.auth.validators.UnicodeUsernameValidator()],
+                        verbose_name="username",
+                    ),
+                ),
+                ("first_name", models.CharField(blank=True, max_length=150, verbose_name="first name")),
+                ("last_name", models.CharField(blank=True, max_length=150, verbose_name="last name")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="email address")),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                (
+                    "date_joined",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="date joined"),
+                ),
+                ("full_name", models.CharField(max_length=50, verbose_name="full name")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("admin", "Administrator"),
+                            ("office", "Township office staff"),
+                            ("leader", "Leader"),
+                            ("reporter", "Unit reporter"),
+                            ("mediator", "Mediator"),
+                            ("oversight", "Oversight (read-only)"),
+                        ],
+                        default="reporter",
+                        max_length=16,
+                        verbose_name="role",
+                    ),
+                ),
+                (
+                    "position",
+                    models.CharField(
+                        blank=True,
+                        help_text="For example 党委书记, 镇长, 综治信访维稳中心主任, 村党支部书记.",
+                        max_length=50,
+                        verbose_name="position",
+                    ),
+                ),
+                (
+                    "phone",
+                    models.CharField(
+                        blank=True,
+                        max_length=32,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                re.compile("^(?:1[3-9]\\d{9}|0\\d{2,3}-?\\d{7,8}(?:-\\d{1,6})?)$"),
+                                "Enter a mobile number (11 digits starting with 1) or a landline such as 0759-4688138.",
+                                code="invalid_phone",
+                            )
+                        ],
+                        verbose_name="phone",
+                    ),
+                ),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'staff account',
-                'verbose_name_plural': 'staff accounts',
-                'ordering': ['unit__path', 'username'],
+                "verbose_name": "staff account",
+                "verbose_name_plural": "staff accounts",
+                "ordering": ["unit__path", "username"],
             },
             managers=[
-                ('objects', django.contrib.auth.models.UserManager()),
+                ("objects", django.contrib.auth.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='ApiToken',
+            name="ApiToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('prefix', models.CharField(max_length=12, verbose_name='prefix')),
-                ('key_hash', models.CharField(max_length=64, unique=True, verbose_name='key hash')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('expires_at', models.DateTimeField(blank=True, null=True, verbose_name='expires at')),
-                ('last_used_at', models.DateTimeField(blank=True, null=True, verbose_name='last used at')),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='revoked at')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_tokens', to=settings.AUTH_USER_MODEL, verbose_name='user')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("prefix", models.CharField(max_length=12, verbose_name="prefix")),
+                ("key_hash", models.CharField(max_length=64, unique=True, verbose_name="key hash")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("expires_at", models.DateTimeField(blank=True, null=True, verbose_name="expires at")),
+                ("last_used_at", models.DateTimeField(blank=True, null=True, verbose_name="last used at")),
+                ("revoked_at", models.DateTimeField(blank=True, null=True, verbose_name="revoked at")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="api_tokens",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'API token',
-                'verbose_name_plural': 'API tokens',
-                'ordering': ['-created_at'],
+                "verbose_name": "API token",
+                "verbose_name_plural": "API tokens",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='OutboxMessage',
+            name="OutboxMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('event_key', models.CharField(help_text='Identifies the event; the same event is never sent twice to one recipient.', max_length=200, verbose_name='event key')),
-                ('channel', models.CharField(choices=[('email', 'E-mail'), ('webhook', 'Chat robot webhook'), ('sms', 'SMS')], max_length=8, verbose_name='channel')),
-                ('recipient', models.CharField(max_length=500, verbose_name='recipient')),
-                ('subject', models.CharField(blank=True, max_length=200, verbose_name='subject')),
-                ('body', models.TextField(verbose_name='body')),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('sending', 'Sending'), ('sent', 'Sent'), ('retrying', 'Waiting to retry'), ('dead', 'Failed permanently')], default='pending', max_length=8, verbose_name='status')),
-                ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='attempts')),
-                ('next_attempt_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='next attempt at')),
-                ('last_error', models.TextField(blank=True, verbose_name='last error')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='sent at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "event_key",
+                    models.CharField(
+                        help_text="Identifies the event; the same event is never sent twice to one recipient.",
+                        max_length=200,
+                        verbose_name="event key",
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("email", "E-mail"), ("webhook", "Chat robot webhook"), ("sms", "SMS")],
+                        max_length=8,
+                        verbose_name="channel",
+                    ),
+                ),
+                ("recipient", models.CharField(max_length=500, verbose_name="recipient")),
+                ("subject", models.CharField(blank=True, max_length=200, verbose_name="subject")),
+                ("body", models.TextField(verbose_name="body")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("sending", "Sending"),
+                            ("sent", "Sent"),
+                            ("retrying", "Waiting to retry"),
+                            ("dead", "Failed permanently"),
+                        ],
+                        default="pending",
+                        max_length=8,
+                        verbose_name="status",
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0, verbose_name="attempts")),
+                (
+                    "next_attempt_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="next attempt at"),
+                ),
+                ("last_error", models.TextField(blank=True, verbose_name="last error")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("sent_at", models.DateTimeField(blank=True, null=True, verbose_name="sent at")),
             ],
             options={
-                'verbose_name': 'outgoing message',
-                'verbose_name_plural': 'outgoing messages',
-                'ordering': ['-created_at'],
-                'indexes': [models.Index(fields=['status', 'next_attempt_at'], name='core_outbox_due')],
-                'constraints': [models.UniqueConstraint(fields=('event_key', 'channel', 'recipient'), name='core_outbox_once_per_event')],
+                "verbose_name": "outgoing message",
+                "verbose_name_plural": "outgoing messages",
+                "ordering": ["-created_at"],
+                "indexes": [models.Index(fields=["status", "next_attempt_at"], name="core_outbox_due")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("event_key", "channel", "recipient"), name="core_outbox_once_per_event"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='PeriodicSlot',
+            name="PeriodicSlot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='job')),
-                ('slot_start', models.DateTimeField(verbose_name='slot start')),
-                ('claimed_at', models.DateTimeField(auto_now_add=True, verbose_name='claimed at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="job")),
+                ("slot_start", models.DateTimeField(verbose_name="slot start")),
+                ("claimed_at", models.DateTimeField(auto_now_add=True, verbose_name="claimed at")),
             ],
             options={
-                'verbose_name': 'periodic job run',
-                'verbose_name_plural': 'periodic job runs',
-                'constraints': [models.UniqueConstraint(fields=('name', 'slot_start'), name='core_periodic_slot_once')],
+                "verbose_name": "periodic job run",
+                "verbose_name_plural": "periodic job runs",
+                "constraints": [
+                    models.UniqueConstraint(fields=("name", "slot_start"), name="core_periodic_slot_once")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Unit',
+            name="Unit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('county', 'County'), ('township', 'Township'), ('village', 'Village'), ('community', 'Community'), ('office', 'Office'), ('station', 'Station')], max_length=16, verbose_name='kind')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('code', models.CharField(max_length=32, unique=True, validators=[django.core.validators.RegexValidator(re.compile('^[A-Z0-9]{1,12}(?:-[A-Z0-9]{1,12}){0,3}$'), 'A unit code is 1-12 upper-case letters or digits, optionally in groups joined by hyphens (for example HB, HB-01 or 430102001001).', code='invalid_unit_code')], verbose_name='code')),
-                ('phone', models.CharField(blank=True, max_length=32, validators=[django.core.validators.RegexValidator(re.compile('^(?:1[3-9]\\d{9}|0\\d{2,3}-?\\d{7,8}(?:-\\d{1,6})?)$'), 'Enter a mobile number (11 digits starting with 1) or a landline such as 0759-4688138.', code='invalid_phone')], verbose_name='contact phone')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('path', models.CharField(db_index=True, default='', editable=False, max_length=255, verbose_name='tree path')),
-                ('depth', models.PositiveSmallIntegerField(default=0, editable=False, verbose_name='depth')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='core.unit', verbose_name='parent unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("county", "County"),
+                            ("township", "Township"),
+                            ("village", "Village"),
+                            ("community", "Community"),
+                            ("office", "Office"),
+                            ("station", "Station"),
+                        ],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "code",
+                    models.CharField(
+                        max_length=32,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                re.compile("^[A-Z0-9]{1,12}(?:-[A-Z0-9]{1,12}){0,3}$"),
+                                "A unit code is 1-12 upper-case letters or digits, optionally in groups joined by hyphens (for example HB, HB-01 or 430102001001).",
+                                code="invalid_unit_code",
+                            )
+                        ],
+                        verbose_name="code",
+                    ),
+                ),
+                (
+                    "phone",
+                    models.CharField(
+                        blank=True,
+                        max_length=32,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                re.compile("^(?:1[3-9]\\d{9}|0\\d{2,3}-?\\d{7,8}(?:-\\d{1,6})?)$"),
+                                "Enter a mobile number (11 digits starting with 1) or a landline such as 0759-4688138.",
+                                code="invalid_phone",
+                            )
+                        ],
+                        verbose_name="contact phone",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "path",
+                    models.CharField(
+                        db_index=True, default="", editable=False, max_length=255, verbose_name="tree path"
+                    ),
+                ),
+                ("depth", models.PositiveSmallIntegerField(default=0, editable=False, verbose_name="depth")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="core.unit",
+                        verbose_name="parent unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'unit',
-                'verbose_name_plural': 'units',
-                'ordering': ['path'],
+                "verbose_name": "unit",
+                "verbose_name_plural": "units",
+                "ordering": ["path"],
             },
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('occurred_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='time')),
-                ('actor_name', models.CharField(blank=True, max_length=100, verbose_name='actor name')),
-                ('interface', models.CharField(choices=[('web', 'Web page'), ('api', 'API'), ('cli', 'Command line'), ('task', 'Background task'), ('system', 'System')], max_length=8, verbose_name='interface')),
-                ('request_id', models.CharField(blank=True, db_index=True, max_length=32, verbose_name='request id')),
-                ('action', models.CharField(choices=[('create', 'Created'), ('update', 'Changed'), ('transition', 'State changed'), ('move', 'Moved'), ('view_personal', 'Viewed personal details'), ('denied', 'Permission refused'), ('login', 'Logged in'), ('login_failed', 'Login failed'), ('logout', 'Logged out')], max_length=16, verbose_name='action')),
-                ('object_type', models.CharField(max_length=64, verbose_name='object type')),
-                ('object_id', models.CharField(blank=True, max_length=64, verbose_name='object id')),
-                ('object_repr', models.CharField(blank=True, max_length=200, verbose_name='object')),
-                ('changes', models.JSONField(blank=True, default=dict, help_text='Field name to [before, after].', verbose_name='changes')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='actor')),
-                ('unit', models.ForeignKey(blank=True, help_text='The unit the object belongs to; decides who may read the event.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.unit', verbose_name='unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "occurred_at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, verbose_name="time"
+                    ),
+                ),
+                ("actor_name", models.CharField(blank=True, max_length=100, verbose_name="actor name")),
+                (
+                    "interface",
+                    models.CharField(
+                        choices=[
+                            ("web", "Web page"),
+                            ("api", "API"),
+                            ("cli", "Command line"),
+                            ("task", "Background task"),
+                            ("system", "System"),
+                        ],
+                        max_length=8,
+                        verbose_name="interface",
+                    ),
+                ),
+                (
+                    "request_id",
+                    models.CharField(blank=True, db_index=True, max_length=32, verbose_name="request id"),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("create", "Created"),
+                            ("update", "Changed"),
+                            ("transition", "State changed"),
+                            ("move", "Moved"),
+                            ("view_personal", "Viewed personal details"),
+                            ("denied", "Permission refused"),
+                            ("login", "Logged in"),
+                            ("login_failed", "Login failed"),
+                            ("logout", "Logged out"),
+                        ],
+                        max_length=16,
+                        verbose_name="action",
+                    ),
+                ),
+                ("object_type", models.CharField(max_length=64, verbose_name="object type")),
+                ("object_id", models.CharField(blank=True, max_length=64, verbose_name="object id")),
+                ("object_repr", models.CharField(blank=True, max_length=200, verbose_name="object")),
+                (
+                    "changes",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text="Field name to [before, after].",
+                        verbose_name="changes",
+                    ),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="actor",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The unit the object belongs to; decides who may read the event.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.unit",
+                        verbose_name="unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'audit event',
-                'verbose_name_plural': 'audit events',
-                'ordering': ['-occurred_at', '-id'],
+                "verbose_name": "audit event",
+                "verbose_name_plural": "audit events",
+                "ordering": ["-occurred_at", "-id"],
             },
         ),
         migrations.AddField(
-            model_name='user',
-            name='unit',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='staff', to='core.unit', verbose_name='unit'),
+            model_name="user",
+            name="unit",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="staff",
+                to="core.unit",
+                verbose_name="unit",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='unit',
-            constraint=models.UniqueConstraint(fields=('parent', 'name'), name='core_unit_unique_name_per_parent', violation_error_message='A unit with this name already exists under this parent.'),
+            model_name="unit",
+            constraint=models.UniqueConstraint(
+                fields=("parent", "name"),
+                name="core_unit_unique_name_per_parent",
+                violation_error_message="A unit with this name already exists under this parent.",
+            ),
         ),
         migrations.AddIndex(
-            model_name='auditevent',
-            index=models.Index(fields=['object_type', 'object_id'], name='core_audit_object'),
+            model_name="auditevent",
+            index=models.Index(fields=["object_type", "object_id"], name="core_audit_object"),
         ),
         migrations.AddIndex(
-            model_name='auditevent',
-            index=models.Index(fields=['actor', 'occurred_at'], name='core_audit_actor'),
+            model_name="auditevent",
+            index=models.Index(fields=["actor", "occurred_at"], name="core_audit_actor"),
         ),
         migrations.AddIndex(
-            model_name='auditevent',
-            index=models.Index(fields=['action', 'occurred_at'], name='core_audit_action'),
+            model_name="auditevent",
+            index=models.Index(fields=["action", "occurred_at"], name="core_audit_action"),
         ),
         migrations.AddIndex(
-            model_name='auditevent',
-            index=models.Index(fields=['unit', 'occurred_at'], name='core_audit_unit'),
+            model_name="auditevent",
+            index=models.Index(fields=["unit", "occurred_at"], name="core_audit_unit"),
         ),
         migrations.AddIndex(
-            model_name='user',
-            index=models.Index(fields=['unit', 'role'], name='core_user_unit_role'),
+            model_name="user",
+            index=models.Index(fields=["unit", "role"], name="core_user_unit_role"),
         ),
     ]

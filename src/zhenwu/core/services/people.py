@@ -34,12 +34,18 @@ def _check_unit(unit: Unit | None, role: str) -> None:
                 errors={"unit": [_("Choose a unit.")]},
             )
         return
-    if not unit.is_active:
+    # Re-read: the caller's instance may predate a deactivation.
+    if not Unit.objects.filter(pk=unit.pk, is_active=True).exists():
         raise ValidationFailed(
             _("This unit is inactive; staff cannot be assigned to it."),
             code="inactive_unit",
             errors={"unit": [_("This unit is inactive; staff cannot be assigned to it.")]},
         )
+
+
+def _sync_admin_flags(person: User) -> None:
+    """Django's admin site and its permissions follow the zhenwu role (administrators only)."""
+    person.is_staff = person.is_superuser = person.role == Role.ADMIN
 
 
 def _check_password(password: str, user: User) -> None:
@@ -76,6 +82,7 @@ def person_create(
         phone=phone.strip(),
         email=email.strip().lower(),
     )
+    _sync_admin_flags(person)
     if password:
         if check_password:
             _check_password(password, person)
@@ -129,6 +136,7 @@ def person_update(
         person.unit = unit
     if unit is not None or role is not None:
         _check_unit(person.unit, person.role)
+    _sync_admin_flags(person)
     validated(person)
     changes = diff(before, snapshot(person, _AUDITED_FIELDS))
     if changes:

@@ -35,15 +35,19 @@ def _check_parent(parent: Unit | None) -> None:
 @transaction.atomic
 def unit_create(
     *,
-    actor: User,
+    actor: User | None,
     parent: Unit | None,
     kind: str,
     name: str,
     code: str,
     phone: str = "",
 ) -> Unit:
-    """Add a unit under ``parent`` (None: a new root, administrators only)."""
-    _require_manage(actor, parent)
+    """Add a unit under ``parent`` (None: a new root, administrators only).
+
+    ``actor`` None is the installer (the demo loader, the first-run setup on the command line).
+    """
+    if actor is not None:
+        _require_manage(actor, parent)
     _check_parent(parent)
     unit = Unit(parent=parent, kind=kind, name=name.strip(), code=code.strip().upper(), phone=phone.strip())
     if parent is not None:

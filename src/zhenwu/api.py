@@ -1,0 +1,83 @@
+"""The REST API: one NinjaAPI at /api/, OpenAPI 3 at /api/schema, docs at /api/docs.
+
+Why django-ninja: typed request/response schemas (pydantic) give validation and the OpenAPI
+schema from the same code, it is small and well kept, and Swagger UI ships inside the package
+(served locally, no CDN). DRF would add serializers parallel to our services without benefit here.
+
+Authentication: a personal token (``Authorization: Bearer zw_…``) or the browser session (with CSRF
+on unsafe methods). Every route is scoped exactly like the pages (zhenwu.core.scoping).
+"""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+from ninja.security import HttpBearer, SessionAuth
+
+from zhenwu.core.api import calendar, people, units
+from zhenwu.core.exceptions import DomainError
+from zhenwu.core.services.tokens import token_authenticate
+
+
+class TokenAuth(HttpBearer):
+    openapi_description = "Personal API token: Authorization: Bearer zw_..."
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = token_authenticate(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="zhenwu API",
+    version="1",
+    description="镇务 zhenwu REST API. Errors: {code, message, errors}.",
+    urls_namespace="api",
+    openapi_url="/schema",
+    docs_url="/docs",
+    auth=[TokenAuth(), SessionAuth(csrf=True)],
+)
+
+
+def _error(request: HttpRequest, status: int, code: str, message: str, errors: Any = None) -> HttpResponse:
+    return api.create_response(
+        request, {"code": code, "message": message, "errors": errors or {}}, status=status
+    )
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors: dict[str, list[str]] = {}
+    for err in exc.errors:
+        loc = [str(part) for part in err.get("loc", ()) if part not in ("body", "query", "path", "payload")]
+        errors.setdefault(".".join(loc) or "__all__", []).append(str(err.get("msg", "")))
+    return _error(request, 422, "validation_failed", _("Some fields are not valid."), errors)
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return _error(request, 401, "not_authenticated", _("Sign in or send a valid API token."))
+
+
+@api.exception_handler(PermissionDenied)
+def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return _error(request, 403, "permission_denied", _("You do not have permission to do this."))
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _error(request, 404, "not_found", _("The object does not exist or is not visible to you."))
+
+
+api.add_router("/", units.router)
+api.add_router("/", people.router)
+api.add_router("/", calendar.router)

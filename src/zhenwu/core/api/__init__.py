@@ -1,0 +1,1 @@
+"""REST API routers of the core app; mounted by zhenwu.api."""

@@ -1,0 +1,57 @@
+"""Small helpers shared by the page views: role checks, pagination, domain errors on forms."""
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest, HttpResponse
+
+from zhenwu.core.exceptions import DomainError
+from zhenwu.core.models import User
+from zhenwu.core.scoping import role_allows
+
+PER_PAGE = 50
+V = TypeVar("V", bound=Callable[..., HttpResponse])
+
+
+def require_action(action: str) -> Callable[[V], V]:
+    """Sign-in required (else redirect to login); the role must hold ``action`` (else 403)."""
+
+    def decorator(view: V) -> V:
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not role_allows(request_user(request), action):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return login_required(wrapper)  # type: ignore[return-value]
+
+    return decorator
+
+
+def request_user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)  # noqa: S101 -- only called behind login_required
+    return user
+
+
+def paginate(request: HttpRequest, queryset: "QuerySet[Any]", per_page: int = PER_PAGE) -> Page[Model]:
+    """One page of ``queryset``; a bad or out-of-range page number gives the nearest page."""
+    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+def add_domain_error(form: forms.Form, exc: DomainError) -> None:
+    """Show a service's refusal on the form: per field where the field exists, else at the top."""
+    placed = False
+    for field, messages in exc.errors.items():
+        for message in messages:
+            if field in form.fields:
+                form.add_error(field, message)
+                placed = True
+    if not placed:
+        form.add_error(None, str(exc.message))

@@ -1,0 +1,1 @@
+"""Test helpers shared by every app's tests (fixtures, the permission table harness, local servers)."""
