@@ -8,7 +8,7 @@ UVPIP  := $(UV) pip install --quiet --python $(BIN)/python
 MANAGE := $(BIN)/python manage.py
 UV_VERSION := 0.13.9
 
-.PHONY: run test lint format check-messages messages demo bench clean help
+.PHONY: run test lint format messages demo clean help
 
 help:
 	@echo "make run    install into .venv, migrate var/db.sqlite3, load the demo once, start web + worker"
@@ -37,7 +37,7 @@ lint: $(VENV)/.dev-installed
 	$(BIN)/mypy
 	DJANGO_DEBUG=0 $(MANAGE) check --fail-level WARNING
 	$(MANAGE) makemigrations --check --dry-run
-	$(BIN)/python scripts/check_messages.py
+	scripts/check-messages.sh
 
 format: $(VENV)/.dev-installed
 	$(BIN)/ruff check --fix .
@@ -48,9 +48,8 @@ test: lint
 
 # Re-extract user-facing strings after changing them, then translate the new zh_Hans entries.
 messages: $(VENV)/.dev-installed
-	cd src/zhenwu && ../../$(MANAGE) makemessages -l zh_Hans --no-location --no-obsolete
-	cd src/zhenwu && ../../$(MANAGE) makemessages -d djangojs -l zh_Hans --no-location --no-obsolete || true
-	cd src/zhenwu && ../../$(MANAGE) compilemessages -l zh_Hans
+	cd src/zhenwu && ../../$(BIN)/python ../../manage.py makemessages -l zh_Hans --no-location --no-obsolete
+	msgfmt --check -o src/zhenwu/locale/zh_Hans/LC_MESSAGES/django.mo src/zhenwu/locale/zh_Hans/LC_MESSAGES/django.po
 
 demo: $(VENV)/.base-installed
 	$(MANAGE) migrate --noinput

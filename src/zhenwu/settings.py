@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "zhenwu.core.middleware.DomainErrorMiddleware",
 ]
 
 ROOT_URLCONF = "zhenwu.urls"

@@ -3,10 +3,14 @@
 import re
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views import defaults
 
 from zhenwu.core import context
 from zhenwu.core.choices import Interface
+from zhenwu.core.exceptions import DomainError, NotFound, PermissionRefused
 
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9-]{8,32}$")
 
@@ -24,3 +28,26 @@ class RequestContextMiddleware:
             response = self.get_response(request)
         response["X-Request-ID"] = request_id
         return response
+
+
+class DomainErrorMiddleware:
+    """Pages: a DomainError that escapes a view becomes the matching error page, never a 500.
+
+    NotFound -> 404 (objects outside the user's scope look like missing ones), PermissionRefused ->
+    403, anything else -> 400 with the error's message. The API maps the same errors to JSON itself.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, DomainError):
+            return None
+        if isinstance(exception, NotFound):
+            return defaults.page_not_found(request, Http404(str(exception.message)))
+        if isinstance(exception, PermissionRefused):
+            return defaults.permission_denied(request, PermissionDenied(str(exception.message)))
+        return render(request, "400.html", {"message": exception.message}, status=exception.status)

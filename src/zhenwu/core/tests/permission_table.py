@@ -9,6 +9,7 @@ from zhenwu.testing.world import World
 
 MANAGERS_ONLY = expect(admin=200, office=200, leader=403, reporter=403, mediator=403, oversight=403)
 MANAGERS_REDIRECT = expect(admin=302, office=302, leader=403, reporter=403, mediator=403, oversight=403)
+ADMIN_ONLY = expect(admin=200, office=403, leader=403, reporter=403, mediator=403, oversight=403)
 AUDITORS_ONLY = expect(admin=200, office=403, leader=403, reporter=403, mediator=403, oversight=200)
 TOWNSHIP_VISIBLE = expect(admin=200, office=200, leader=200, reporter=404, mediator=200, oversight=200)
 API_MANAGERS = {**MANAGERS_ONLY, "anonymous": 401}
@@ -70,6 +71,23 @@ TABLE: dict[str, list[Check]] = {
         Check(MANAGERS_REDIRECT, method="POST", kwargs=mediator, data=lambda w: {"is_active": "0"}),
     ],
     "core:audit_list": [Check(AUDITORS_ONLY)],
+    "core:calendar": [
+        Check(every_role(200)),
+        Check(every_role(200), query="rule=petition.accept_notice&start=2026-02-06"),
+    ],
+    "core:calendar_year_create": [
+        Check(ADMIN_ONLY),
+        Check(
+            {**ADMIN_ONLY, "admin": 302},
+            method="POST",
+            data=lambda w: {
+                "year": "2027",
+                "source": "国办发明电〔2026〕X号",
+                "holidays": "2027-01-01 元旦",
+                "workdays": "",
+            },
+        ),
+    ],
     "core:token_list": [Check(every_role(200))],
     "core:token_revoke": [
         Check(POST_ONLY, kwargs=lambda w: {"pk": 1}),
@@ -166,4 +184,13 @@ TABLE: dict[str, list[Check]] = {
         )
     ],
     "api:list_audit": [Check({**AUDITORS_ONLY, "anonymous": 401})],
+    "api:compute_deadline": [
+        Check(
+            every_role(200, anonymous=401),
+            method="POST",
+            json=True,
+            data=lambda w: {"rule": "petition.accept_notice", "start": "2026-02-06"},
+        )
+    ],
+    "api:list_calendar_years": [Check(every_role(200, anonymous=401))],
 }
