@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 from django.db.models import Max
 
@@ -28,10 +28,6 @@ FANOUT = [
 ]  # cities, counties, townships
 
 
-class Rollback(Exception):
-    """Raised to undo the synthetic tree after measuring."""
-
-
 class Command(BaseCommand):
     help = "Time scoped unit-tree queries on a synthetic tree of N units (rolled back afterwards)."
 
@@ -40,13 +36,9 @@ class Command(BaseCommand):
         parser.add_argument("--repeat", type=int, default=50)
 
     def handle(self, *args: Any, units: int, repeat: int, **options: Any) -> None:
-        result: dict[str, Any] = {}
-        try:
-            with transaction.atomic():
-                result = self._run(units, repeat)
-                raise Rollback
-        except Rollback:
-            pass
+        with transaction.atomic():
+            result = self._run(units, repeat)
+            transaction.set_rollback(True)  # leave the database as it was
         self.stdout.write(json.dumps(result, ensure_ascii=False))
 
     def _run(self, total: int, repeat: int) -> dict[str, Any]:
@@ -80,7 +72,8 @@ class Command(BaseCommand):
         build_s = time.perf_counter() - started
 
         county = townships[0].parent
-        assert county is not None
+        if county is None or county.parent is None:
+            raise CommandError("the synthetic tree is too shallow")
         township = townships[len(townships) // 2]
         village = Unit.objects.filter(parent=township).first()
         admin = User(username="bench-admin", role=Role.ADMIN, is_superuser=True, is_active=True)
