@@ -67,9 +67,16 @@ def person_create(
     phone: str = "",
     email: str = "",
     password: str | None = None,
+    password_hash: str | None = None,
     check_password: bool = True,
 ) -> User:
-    """Create a staff account. ``actor`` None is the installer (createsuperuser, demo loader)."""
+    """Create a staff account. ``actor`` None is the installer (createsuperuser, demo loader).
+
+    ``password_hash`` takes an already hashed password (Django's format), for loaders that give many
+    accounts one password; it is only accepted from the installer.
+    """
+    if password_hash is not None and actor is not None:
+        raise PermissionRefused()
     if actor is not None:
         _require_manage(actor, unit, role)
     _check_unit(unit, role)
@@ -83,7 +90,9 @@ def person_create(
         email=email.strip().lower(),
     )
     _sync_admin_flags(person)
-    if password:
+    if password_hash is not None:
+        person.password = password_hash
+    elif password:
         if check_password:
             _check_password(password, person)
         person.set_password(password)

@@ -32,10 +32,15 @@ def demo_login_rows() -> list[tuple[str, str, str, str]]:
         for u in User.objects.filter(username__in=DEMO_LOGINS, is_active=True).select_related("unit")
     }
     rows = []
+    verdicts: dict[str, bool] = {}  # demo accounts share one hash: check each distinct hash once
     for username in DEMO_LOGINS:
         user = users.get(username)
-        # hashers.check_password without a setter: listing logins must never rewrite a password hash.
-        if user is None or not check_password(DEMO_PASSWORD, user.password):
+        if user is None:
+            continue
+        if user.password not in verdicts:
+            # hashers.check_password without a setter: listing logins must never rewrite a hash.
+            verdicts[user.password] = check_password(DEMO_PASSWORD, user.password)
+        if not verdicts[user.password]:
             continue
         unit = user.unit.name if user.unit else ""
         rows.append((user.username, str(Role(user.role).label), unit, DEMO_PASSWORD))
