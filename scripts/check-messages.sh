@@ -27,8 +27,9 @@ fuzzy="$(msgattrib --only-fuzzy --no-obsolete "$PO" | grep -c '^msgid ' || true)
 # msgattrib prints the header entry too when it prints anything.
 if [ "$untranslated" -gt 0 ] || [ "$fuzzy" -gt 0 ]; then
   echo "error: $PO has untranslated or fuzzy entries:" >&2
-  msgattrib --untranslated --no-obsolete "$PO" | grep '^msgid ' | head -40 >&2
-  msgattrib --only-fuzzy --no-obsolete "$PO" | grep '^msgid ' | head -40 >&2
+  msgattrib --untranslated --no-obsolete "$PO" > "$WORK/untranslated.po"
+  msgattrib --only-fuzzy --no-obsolete "$PO" > "$WORK/fuzzy.po"
+  grep -h '^msgid ' "$WORK/untranslated.po" "$WORK/fuzzy.po" | sed -n '1,40p' >&2
   echo "Translate them (make messages updates the file), then commit the .po and .mo." >&2
   exit 1
 fi

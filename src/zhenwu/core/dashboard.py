@@ -142,7 +142,7 @@ def notifications_panel(user: User) -> dict[str, Any]:
     """Outgoing messages waiting, retrying or given up: the last ones need someone to look."""
     if not role_allows(user, Action.OUTBOX_VIEW):
         return {"counts": []}
-    totals = OutboxMessage.objects.aggregate(
+    totals = OutboxMessage.objects.filter(scope_q(user, Action.OUTBOX_VIEW)).aggregate(
         **{status.value: Count("id", filter=Q(status=status)) for status in _OUTBOX_WATCHED}
     )
     return {

@@ -6,6 +6,7 @@ error, the API returns ``{"code", "message", "errors"}`` with ``status``. Nothin
 
 from typing import ClassVar
 
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -43,11 +44,8 @@ class ValidationFailed(DomainError):
     default_message = _("Some fields are not valid.")
 
     @classmethod
-    def from_django(cls, exc: "object") -> "ValidationFailed":
+    def from_django(cls, exc: ValidationError) -> "ValidationFailed":
         """Wrap a django.core.exceptions.ValidationError, keeping its per-field messages."""
-        from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-
-        assert isinstance(exc, ValidationError)
         if hasattr(exc, "error_dict"):
             errors = {
                 ("__all__" if k == NON_FIELD_ERRORS else k): [str(m) for m in v]

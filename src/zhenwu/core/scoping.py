@@ -30,6 +30,7 @@ class Action:
     CALENDAR_VIEW = "calendar.view"
     CALENDAR_MANAGE = "calendar.manage"
     OUTBOX_VIEW = "outbox.view"
+    OUTBOX_MANAGE = "outbox.manage"
     PERSONAL_VIEW = "personal.view"
 
 
@@ -45,6 +46,7 @@ ROLE_GRANTS: dict[str, frozenset[str]] = {
     Action.CALENDAR_VIEW: _EVERY_ROLE,
     Action.CALENDAR_MANAGE: frozenset({Role.ADMIN}),
     Action.OUTBOX_VIEW: frozenset({Role.ADMIN, Role.OFFICE}),
+    Action.OUTBOX_MANAGE: frozenset({Role.ADMIN, Role.OFFICE}),
     # Unmasked personal details (residents' and staff's phones, IDs, addresses): only roles that must
     # contact people; every reveal is audited. Oversight reads the audit trail, not the people.
     Action.PERSONAL_VIEW: frozenset({Role.ADMIN, Role.OFFICE, Role.LEADER, Role.MEDIATOR}),

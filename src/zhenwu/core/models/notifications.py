@@ -22,6 +22,15 @@ class OutboxMessage(models.Model):
         verbose_name=_("recipient"),
         max_length=500,
     )
+    unit = models.ForeignKey(
+        "core.Unit",
+        verbose_name=_("unit"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The unit the message concerns; decides who may see it (none: administrators only)."),
+    )
     subject = models.CharField(
         verbose_name=_("subject"),
         max_length=200,
@@ -70,6 +79,7 @@ class OutboxMessage(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="core_outbox_due"),
+            models.Index(fields=["unit", "created_at"], name="core_outbox_unit"),
         ]
 
     def __str__(self) -> str:

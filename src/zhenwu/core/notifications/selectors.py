@@ -7,8 +7,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from zhenwu.core.choices import Channel, OutboxStatus
-from zhenwu.core.models import OutboxMessage
+from zhenwu.core.models import OutboxMessage, User
 from zhenwu.core.personal_data import mask_email, mask_phone
+from zhenwu.core.scoping import Action, scope_queryset
 
 #: What the outbox list shows; the body (which may name people) is never loaded for the list.
 _LIST_FIELDS = (
@@ -37,9 +38,14 @@ def mask_recipient(channel: str, recipient: str) -> str:
     return "—"
 
 
-def outbox_list(*, status: str = "", channel: str = "") -> QuerySet[OutboxMessage]:
-    """Outbox messages, newest first, optionally one status and/or one channel."""
-    messages = OutboxMessage.objects.only(*_LIST_FIELDS).order_by("-created_at", "-pk")
+def outbox_list(*, user: User, status: str = "", channel: str = "") -> QuerySet[OutboxMessage]:
+    """Outbox messages in the user's scope, newest first, optionally one status and/or one channel.
+
+    Messages without a unit (instance-wide events) are visible to administrators only.
+    """
+    messages = scope_queryset(user, Action.OUTBOX_VIEW, OutboxMessage.objects.only(*_LIST_FIELDS)).order_by(
+        "-created_at", "-pk"
+    )
     if status:
         messages = messages.filter(status=status)
     if channel:

@@ -38,10 +38,10 @@ from django.utils.translation import gettext as _
 from zhenwu.core.audit import audit_record, diff, snapshot
 from zhenwu.core.choices import AuditAction, Channel, OutboxStatus
 from zhenwu.core.exceptions import InvalidTransition, NotFound, ValidationFailed
-from zhenwu.core.models import OutboxMessage, User
+from zhenwu.core.models import OutboxMessage, Unit, User
 from zhenwu.core.notifications.channels import DeliveryError, channel_for
 from zhenwu.core.notifications.selectors import mask_recipient
-from zhenwu.core.scoping import Action, require
+from zhenwu.core.scoping import Action, require, scope_queryset
 
 logger = logging.getLogger(__name__)
 
@@ -100,9 +100,18 @@ def _on_commit_deliver(message_id: int) -> None:
 
 @transaction.atomic
 def notification_enqueue(
-    *, event_key: str, channel: str, recipient: str, subject: str = "", body: str
+    *,
+    event_key: str,
+    channel: str,
+    recipient: str,
+    subject: str = "",
+    body: str,
+    unit: Unit | None = None,
 ) -> OutboxMessage:
-    """Record one message and queue its delivery after commit; the same event returns the same row."""
+    """Record one message and queue its delivery after commit; the same event returns the same row.
+
+    ``unit`` is the unit the message concerns: staff see the outbox of their own subtree only.
+    """
     recipient = recipient.strip()
     event_key = event_key.strip()
     subject = " ".join(subject.split())  # one header line: e-mail subjects cannot hold line breaks
@@ -117,6 +126,7 @@ def notification_enqueue(
         recipient=recipient,
         subject=subject,
         body=body,
+        unit=unit,
         next_attempt_at=timezone.now(),
     )
     try:
@@ -160,7 +170,12 @@ def notify_user(
             continue
         messages.append(
             notification_enqueue(
-                event_key=event_key, channel=channel, recipient=recipient, subject=subject, body=body
+                event_key=event_key,
+                channel=channel,
+                recipient=recipient,
+                subject=subject,
+                body=body,
+                unit=user.unit,
             )
         )
     return messages
@@ -226,9 +241,13 @@ def _record_outcome(message: OutboxMessage, **fields: object) -> OutboxMessage:
 
 @transaction.atomic
 def outbox_retry(*, actor: User, message: OutboxMessage) -> OutboxMessage:
-    """Give a DEAD message a fresh round of attempts (office and admin users; audited)."""
-    require(actor, Action.OUTBOX_VIEW)
-    locked = OutboxMessage.objects.select_for_update().filter(pk=message.pk).first()
+    """Give a DEAD message a fresh round of attempts (office and admin users in scope; audited)."""
+    require(actor, Action.OUTBOX_MANAGE)
+    locked = (
+        scope_queryset(actor, Action.OUTBOX_MANAGE, OutboxMessage.objects.select_for_update())
+        .filter(pk=message.pk)
+        .first()
+    )
     if locked is None:
         raise NotFound()
     if locked.status != OutboxStatus.DEAD:
@@ -242,6 +261,7 @@ def outbox_retry(*, actor: User, message: OutboxMessage) -> OutboxMessage:
         actor=actor,
         action=AuditAction.TRANSITION,
         obj=locked,
+        unit=locked.unit,
         changes=diff(before, snapshot(locked, ("status", "attempts"))),
         note="manual retry",
     )

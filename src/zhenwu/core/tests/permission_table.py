@@ -4,6 +4,8 @@ The world: every role works in 河坝镇 (HB) except the reporter (village HB-01
 (the county, instance-wide). 石桥镇 (SQ) is outside everyone's scope but the admin's.
 """
 
+from zhenwu.core.choices import Channel
+from zhenwu.core.notifications.services import notification_enqueue
 from zhenwu.testing.permissions import LOGIN, Check, every_role, expect
 from zhenwu.testing.world import World
 
@@ -39,6 +41,17 @@ def reporter(w: World) -> dict[str, int]:
 
 def mediator(w: World) -> dict[str, int]:
     return {"pk": w.user("mediator").pk}
+
+
+def outbox_message(w: World) -> dict[str, int]:
+    message = notification_enqueue(
+        event_key="permission-table",
+        channel=Channel.SMS,
+        recipient="13900001234",
+        body="测试",
+        unit=w.village,
+    )
+    return {"pk": message.pk}
 
 
 TABLE: dict[str, list[Check]] = {
@@ -87,6 +100,12 @@ TABLE: dict[str, list[Check]] = {
                 "workdays": "",
             },
         ),
+    ],
+    "core:outbox_list": [Check(MANAGERS_ONLY)],
+    "core:outbox_retry": [
+        Check(POST_ONLY, kwargs=outbox_message),
+        # Not dead yet: the refusal is shown as a message on the list page it redirects to.
+        Check(MANAGERS_REDIRECT, method="POST", kwargs=outbox_message),
     ],
     "core:token_list": [Check(every_role(200))],
     "core:token_revoke": [

@@ -24,8 +24,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from zhenwu.core.choices import AuditAction, Channel, OutboxStatus
-from zhenwu.core.exceptions import InvalidTransition, PermissionRefused, ValidationFailed
-from zhenwu.core.models import AuditEvent, OutboxMessage
+from zhenwu.core.exceptions import InvalidTransition, NotFound, PermissionRefused, ValidationFailed
+from zhenwu.core.models import AuditEvent, OutboxMessage, Unit
 from zhenwu.core.notifications.channels import DeliveryError, SmsProvider, channel_for
 from zhenwu.core.notifications.selectors import mask_recipient
 from zhenwu.core.notifications.services import (
@@ -171,8 +171,11 @@ def _enqueue_email(**overrides: Any) -> OutboxMessage:
     return notification_enqueue(**{**kwargs, **overrides})
 
 
-def _enqueue_webhook(receiver: WebhookReceiver, event_key: str = "report:7:late") -> OutboxMessage:
+def _enqueue_webhook(
+    receiver: WebhookReceiver, event_key: str = "report:7:late", unit: Unit | None = None
+) -> OutboxMessage:
     return notification_enqueue(
+        unit=unit,
         event_key=event_key,
         channel=Channel.WEBHOOK,
         recipient=receiver.url,
@@ -462,7 +465,7 @@ def test_notify_user_uses_the_addresses_the_account_has(world: World) -> None:
 @pytest.mark.django_db
 def test_office_retries_a_dead_message_with_audit(world: World, webhook: WebhookReceiver) -> None:
     webhook.fail_times, webhook.fail_status = 1, 404
-    message = outbox_deliver(message_id=_enqueue_webhook(webhook).pk)
+    message = outbox_deliver(message_id=_enqueue_webhook(webhook, unit=world.township).pk)
     assert message.status == OutboxStatus.DEAD
     with pytest.raises(PermissionRefused):
         outbox_retry(actor=world.user("reporter"), message=message)
@@ -562,7 +565,7 @@ def test_db_worker_schedules_the_retry_with_run_after(webhook: WebhookReceiver, 
 # --- the outbox page ---------------------------------------------------------------------------
 
 
-def _messages_for_page(count: int, offset: int = 0) -> None:
+def _messages_for_page(count: int, offset: int = 0, unit: Unit | None = None) -> None:
     for i in range(offset, offset + count):
         channel = (Channel.EMAIL, Channel.SMS, Channel.WEBHOOK)[i % 3]
         recipient = {
@@ -571,7 +574,12 @@ def _messages_for_page(count: int, offset: int = 0) -> None:
             Channel.WEBHOOK: f"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key={ROBOT_KEY}{i}",
         }[channel]
         notification_enqueue(
-            event_key=f"page:{i}", channel=channel, recipient=recipient, subject=f"主题{i}", body="正文"
+            event_key=f"page:{i}",
+            channel=channel,
+            recipient=recipient,
+            subject=f"主题{i}",
+            body="正文",
+            unit=unit,
         )
 
 
@@ -598,17 +606,17 @@ def test_outbox_list_masks_recipients_and_keys(world: World) -> None:
 def test_outbox_list_query_count_does_not_grow(world: World) -> None:
     client = Client()
     client.force_login(world.user("office"))
-    _messages_for_page(5)
+    _messages_for_page(5, unit=world.village)
     few = _list_queries(client)
-    _messages_for_page(25, offset=5)
+    _messages_for_page(25, offset=5, unit=world.village)
     assert _list_queries(client) == few
 
 
 @pytest.mark.django_db
 def test_outbox_list_filters_and_permissions(world: World, webhook: WebhookReceiver) -> None:
-    _messages_for_page(3)
+    _messages_for_page(3, unit=world.township)
     webhook.fail_times, webhook.fail_status = 1, 403
-    dead = outbox_deliver(message_id=_enqueue_webhook(webhook).pk)
+    dead = outbox_deliver(message_id=_enqueue_webhook(webhook, unit=world.township).pk)
     client = Client()
     client.force_login(world.user("office"))
     response = client.get(reverse("core:outbox_list"), {"status": OutboxStatus.DEAD})
@@ -628,7 +636,7 @@ def test_retry_button_requeues_and_redirects_back(
     world: World, webhook: WebhookReceiver, django_capture_on_commit_callbacks: Any
 ) -> None:
     webhook.fail_times, webhook.fail_status = 1, 404
-    dead = outbox_deliver(message_id=_enqueue_webhook(webhook).pk)
+    dead = outbox_deliver(message_id=_enqueue_webhook(webhook, unit=world.village).pk)
     url = reverse("core:outbox_retry", args=[dead.pk])
     back = reverse("core:outbox_list") + "?status=dead"
     client = Client()
@@ -654,3 +662,22 @@ def test_mask_recipient() -> None:
     assert mask_recipient(Channel.SMS, "13812345678") == "138****5678"
     url = f"https://oapi.dingtalk.com/robot/send?access_token={ROBOT_KEY}"
     assert mask_recipient(Channel.WEBHOOK, url) == "oapi.dingtalk.com"
+
+
+@pytest.mark.django_db
+def test_outbox_is_scoped_by_unit(world: World, webhook: WebhookReceiver) -> None:
+    """A township's office sees and retries only its own subtree's messages; unit-less ones are admin-only."""
+    _messages_for_page(2, unit=world.village)
+    _messages_for_page(2, offset=2, unit=world.other_village)
+    _messages_for_page(1, offset=4)
+    webhook.fail_times, webhook.fail_status = 1, 404
+    foreign_dead = outbox_deliver(message_id=_enqueue_webhook(webhook, unit=world.other_township).pk)
+    client = Client()
+    client.force_login(world.user("office"))
+    rows = client.get(reverse("core:outbox_list")).context["rows"]
+    assert {row.message.event_key for row in rows} == {"page:0", "page:1"}
+    assert client.post(reverse("core:outbox_retry", args=[foreign_dead.pk])).status_code == 404
+    with pytest.raises(NotFound):
+        outbox_retry(actor=world.user("office"), message=foreign_dead)
+    client.force_login(world.user("admin"))
+    assert len(client.get(reverse("core:outbox_list")).context["rows"]) == 6

@@ -277,7 +277,7 @@ def test_units_people_panel_counts_only_the_scope(users):
     assert admin["people_total"] == 6
 
 
-def test_notifications_panel_counts_outbox_by_status(client, users):
+def test_notifications_panel_counts_outbox_by_status(client, users, tree):
     for index, status in enumerate(
         [
             OutboxStatus.PENDING,
@@ -288,8 +288,22 @@ def test_notifications_panel_counts_outbox_by_status(client, users):
         ]
     ):
         OutboxMessage.objects.create(
-            event_key=f"event-{index}", channel="email", recipient="a@example.org", body="x", status=status
+            event_key=f"event-{index}",
+            channel="email",
+            recipient="a@example.org",
+            body="x",
+            status=status,
+            unit=tree["village"],
         )
+    # Another township's trouble is not this office's to count.
+    OutboxMessage.objects.create(
+        event_key="other",
+        channel="email",
+        recipient="a@example.org",
+        body="x",
+        status="dead",
+        unit=tree["other"],
+    )
     data = next(ctx for panel, ctx in panels_for(users[Role.OFFICE]) if panel.key == "notifications")
     counts = {status: count for status, _, count in data["counts"]}
     assert counts == {"pending": 2, "retrying": 1, "dead": 1}

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -17,7 +17,7 @@ from zhenwu.core.exceptions import DomainError
 from zhenwu.core.models import OutboxMessage
 from zhenwu.core.notifications.selectors import mask_recipient, outbox_list
 from zhenwu.core.notifications.services import outbox_retry
-from zhenwu.core.scoping import Action
+from zhenwu.core.scoping import Action, get_scoped
 from zhenwu.core.views.common import paginate, request_user, require_action
 
 
@@ -44,7 +44,10 @@ class OutboxRow:
 def outbox_list_view(request: HttpRequest) -> HttpResponse:
     filters = OutboxFilterForm(request.GET or None)
     data = filters.cleaned_data if filters.is_valid() else {}
-    page_obj = paginate(request, outbox_list(status=data.get("status", ""), channel=data.get("channel", "")))
+    messages_in_scope = outbox_list(
+        user=request_user(request), status=data.get("status", ""), channel=data.get("channel", "")
+    )
+    page_obj = paginate(request, messages_in_scope)
     rows = [
         OutboxRow(message=message, recipient=mask_recipient(message.channel, message.recipient))
         for message in page_obj.object_list
@@ -63,11 +66,9 @@ def _back(request: HttpRequest) -> str:
 
 
 @require_POST
-@require_action(Action.OUTBOX_VIEW)
+@require_action(Action.OUTBOX_MANAGE)
 def outbox_retry_view(request: HttpRequest, pk: int) -> HttpResponse:
-    message = OutboxMessage.objects.filter(pk=pk).first()
-    if message is None:
-        raise Http404
+    message = get_scoped(OutboxMessage.objects.all(), request_user(request), Action.OUTBOX_MANAGE, pk)
     try:
         outbox_retry(actor=request_user(request), message=message)
     except DomainError as exc:
