@@ -3,9 +3,12 @@
 import re
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import render
+from django.utils import translation
 from django.views import defaults
 
 from zhenwu.core import context
@@ -51,3 +54,23 @@ class DomainErrorMiddleware:
         if isinstance(exception, PermissionRefused):
             return defaults.permission_denied(request, PermissionDenied(str(exception.message)))
         return render(request, "400.html", {"message": exception.message}, status=exception.status)
+
+
+class LanguageMiddleware(LocaleMiddleware):
+    """Simplified Chinese unless the user chose otherwise.
+
+    Pages use the language picked with the switcher (Django's language cookie), else zh-hans: the
+    browser's Accept-Language on an office PC says more about how Windows was installed than about
+    the reader. API clients set Accept-Language on purpose, so the API still honours it.
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        if chosen and translation.check_for_language(chosen):
+            language = translation.get_supported_language_variant(chosen)
+        elif request.path.startswith("/api/"):
+            language = translation.get_language_from_request(request)
+        else:
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
