@@ -12,7 +12,7 @@ from zhenwu.testing.world import World
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
-def form_errors(response) -> list[str]:  # type: ignore[no-untyped-def]
+def form_errors(response) -> list[str]:
     form = response.context["form"]
     return [str(m) for messages in form.errors.values() for m in messages]
 

@@ -1,11 +1,10 @@
 """The signed-in user's own account: password change and personal API tokens."""
 
-from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -14,7 +13,7 @@ from zhenwu.core.forms import TokenForm, ZhenwuPasswordChangeForm
 from zhenwu.core.models import ApiToken
 from zhenwu.core.services import people as people_services
 from zhenwu.core.services import tokens as token_services
-from zhenwu.core.views.common import add_domain_error, request_user
+from zhenwu.core.views.common import add_domain_error, request_user, run_and_redirect
 
 
 @login_required
@@ -56,13 +55,12 @@ def token_list_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        token_services.token_revoke(actor=request_user(request), token_id=pk)
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(request, _("Token revoked."))
-    return redirect("core:token_list")
+    return run_and_redirect(
+        request,
+        lambda: token_services.token_revoke(actor=request_user(request), token_id=pk),
+        success=_("Token revoked."),
+        to=reverse("core:token_list"),
+    )
 
 
 urlpatterns = [

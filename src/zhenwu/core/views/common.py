@@ -5,11 +5,14 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.functional import Promise
 
 from zhenwu.core.exceptions import DomainError
 from zhenwu.core.models import User
@@ -48,10 +51,23 @@ def paginate(request: HttpRequest, queryset: "QuerySet[Any]", per_page: int = PE
 def add_domain_error(form: forms.Form, exc: DomainError) -> None:
     """Show a service's refusal on the form: per field where the field exists, else at the top."""
     placed = False
-    for field, messages in exc.errors.items():
-        for message in messages:
+    for field, field_messages in exc.errors.items():
+        for message in field_messages:
             if field in form.fields:
                 form.add_error(field, message)
                 placed = True
     if not placed:
         form.add_error(None, str(exc.message))
+
+
+def run_and_redirect(
+    request: HttpRequest, run: Callable[[], object], *, success: "str | Promise", to: str
+) -> HttpResponse:
+    """For POST-only buttons: call one service, show its outcome as a message, go back to ``to``."""
+    try:
+        run()
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, str(success))
+    return redirect(to)

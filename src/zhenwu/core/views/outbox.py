@@ -3,9 +3,8 @@
 from dataclasses import dataclass
 
 from django import forms
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -13,12 +12,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from zhenwu.core.choices import Channel, OutboxStatus
-from zhenwu.core.exceptions import DomainError
 from zhenwu.core.models import OutboxMessage
 from zhenwu.core.notifications.selectors import mask_recipient, outbox_list
 from zhenwu.core.notifications.services import outbox_retry
 from zhenwu.core.scoping import Action, get_scoped
-from zhenwu.core.views.common import paginate, request_user, require_action
+from zhenwu.core.views.common import paginate, request_user, require_action, run_and_redirect
 
 
 class OutboxFilterForm(forms.Form):
@@ -69,13 +67,12 @@ def _back(request: HttpRequest) -> str:
 @require_action(Action.OUTBOX_MANAGE)
 def outbox_retry_view(request: HttpRequest, pk: int) -> HttpResponse:
     message = get_scoped(OutboxMessage.objects.all(), request_user(request), Action.OUTBOX_MANAGE, pk)
-    try:
-        outbox_retry(actor=request_user(request), message=message)
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(request, _("The message will be sent again."))
-    return redirect(_back(request))
+    return run_and_redirect(
+        request,
+        lambda: outbox_retry(actor=request_user(request), message=message),
+        success=_("The message will be sent again."),
+        to=_back(request),
+    )
 
 
 urlpatterns = [

@@ -13,7 +13,12 @@ from zhenwu.core.personal_data import mask_email, mask_phone, personal_data_reve
 from zhenwu.core.scoping import Action, user_can
 from zhenwu.core.selectors import access_person, person_list
 from zhenwu.core.services import people as people_services
-from zhenwu.core.views.common import add_domain_error, paginate, request_user, require_action
+from zhenwu.core.views.common import (
+    add_domain_error,
+    paginate,
+    request_user,
+    require_action,
+)
 
 CONTACT_FIELDS = ("phone", "email")
 

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -13,7 +13,13 @@ from zhenwu.core.models import Unit
 from zhenwu.core.scoping import Action, user_can
 from zhenwu.core.selectors import access_unit, person_list, unit_ancestors, unit_list
 from zhenwu.core.services import units as unit_services
-from zhenwu.core.views.common import add_domain_error, paginate, request_user, require_action
+from zhenwu.core.views.common import (
+    add_domain_error,
+    paginate,
+    request_user,
+    require_action,
+    run_and_redirect,
+)
 
 
 @require_action(Action.UNIT_VIEW)
@@ -123,13 +129,13 @@ def unit_move_view(request: HttpRequest, pk: int) -> HttpResponse:
 def unit_active_view(request: HttpRequest, pk: int) -> HttpResponse:
     user = request_user(request)
     unit = access_unit(user, pk, Action.UNIT_MANAGE)
-    try:
-        unit_services.unit_set_active(actor=user, unit=unit, is_active=request.POST.get("is_active") == "1")
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(request, _("Changes saved."))
-    return redirect("core:unit_detail", pk=unit.pk)
+    is_active = request.POST.get("is_active") == "1"
+    return run_and_redirect(
+        request,
+        lambda: unit_services.unit_set_active(actor=user, unit=unit, is_active=is_active),
+        success=_("Changes saved."),
+        to=reverse("core:unit_detail", args=[unit.pk]),
+    )
 
 
 urlpatterns = [
