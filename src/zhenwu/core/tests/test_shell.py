@@ -130,7 +130,7 @@ def test_login_page_is_chinese_by_default(client, db):
 
 
 def test_pages_stay_chinese_whatever_the_browser_sends(client, db):
-    """An office PC's Accept-Language is not the reader's choice: pages use zh-hans until one picks English."""
+    """A PC's Accept-Language is not the reader's choice: pages use zh-hans until one picks English."""
     html = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
     assert '<html lang="zh-hans">' in html
     assert "登录" in html
