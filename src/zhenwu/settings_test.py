@@ -17,3 +17,8 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="zhenwu-test-files-"))
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not ":memory:": the test database then runs in WAL mode with the busy timeout like
+    # production, so tests with concurrent threads wait for locks instead of failing at once.
+    # pytest-xdist adds a per-worker suffix to the name.
+    DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / "zhenwu-test.sqlite3")}
