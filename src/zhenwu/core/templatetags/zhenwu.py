@@ -32,3 +32,19 @@ def elided_pages(page_obj: Page[Any], on_each_side: int = 2, on_ends: int = 1) -
     return list(
         page_obj.paginator.get_elided_page_range(page_obj.number, on_each_side=on_each_side, on_ends=on_ends)
     )
+
+
+
+#: Audit actions whose ``changes`` hold field -> [before, after]; the others hold plain lists.
+_BEFORE_AFTER_ACTIONS = frozenset({"create", "update", "transition", "move"})
+
+
+@register.filter
+def audit_change(values: Any, action: str) -> str:
+    """One recorded change as text: ``before → after``, or just ``after`` for a value that was new."""
+    if action in _BEFORE_AFTER_ACTIONS and isinstance(values, list) and len(values) == 2:
+        before, after = values
+        return str(after) if before is None else f"{before} → {after}"
+    if isinstance(values, list):
+        return ", ".join(str(v) for v in values)
+    return str(values)

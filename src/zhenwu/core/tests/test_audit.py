@@ -107,3 +107,16 @@ def test_audit_page_filters(world: World, client: Client) -> None:
     assert len(bad.context["page_obj"]) == 0
     unknown_actor = client.get(url, {"actor": "nobody"})
     assert len(unknown_actor.context["page_obj"]) == 0
+
+
+def test_audit_page_shows_changes_compactly(world: World, client: Client) -> None:
+    from zhenwu.core.services.units import unit_update
+
+    unit_update(actor=world.user("office"), unit=world.village, name="河东新村")
+    client.force_login(world.user("leader"))
+    client.get(reverse("core:person_detail", args=[world.user("reporter").pk]) + "?reveal=1")
+    client.force_login(world.user("oversight"))
+    html = client.get(reverse("core:audit_list")).content.decode()
+    assert "河东村 → 河东新村" in html
+    assert "None →" not in html  # a created object's fields show just their values
+    assert "email, phone" in html  # the fields of a personal-data view are a list, not a change
