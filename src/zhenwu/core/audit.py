@@ -3,7 +3,7 @@
 import datetime
 import decimal
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db import models
@@ -38,6 +38,18 @@ def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     return {k: [before.get(k), after.get(k)] for k in after if before.get(k) != after.get(k)}
+
+
+def masked(changes: dict[str, list[Any]], maskers: dict[str, Callable[[str], str]]) -> dict[str, list[Any]]:
+    """``changes`` with personal fields masked: the audit log records that they changed, not their values.
+
+    Otherwise the log would show phone numbers and ID numbers to everyone who may read it.
+    """
+    out = {}
+    for field, values in changes.items():
+        mask = maskers.get(field)
+        out[field] = [mask(v) if isinstance(v, str) else v for v in values] if mask else values
+    return out
 
 
 def object_type(obj: models.Model) -> str:

@@ -5,14 +5,17 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from zhenwu.core.audit import audit_record, diff, snapshot
+from zhenwu.core.audit import audit_record, diff, masked, snapshot
 from zhenwu.core.choices import AuditAction, Role
 from zhenwu.core.exceptions import PermissionRefused, ValidationFailed
 from zhenwu.core.models import Unit, User
+from zhenwu.core.personal_data import mask_email, mask_phone
 from zhenwu.core.scoping import Action, has_instance_scope, user_can
 from zhenwu.core.services.common import validated
 
 _AUDITED_FIELDS = ("username", "full_name", "unit", "role", "position", "phone", "email", "is_active")
+#: Personal fields are recorded masked in the audit log.
+_MASKED = {"phone": mask_phone, "email": mask_email}
 #: Roles only an administrator may grant: they see the whole instance or audit everyone.
 _RESERVED_ROLES = frozenset({Role.ADMIN, Role.OVERSIGHT})
 
@@ -105,7 +108,7 @@ def person_create(
         action=AuditAction.CREATE,
         obj=person,
         unit=unit,
-        changes={k: [None, v] for k, v in snapshot(person, _AUDITED_FIELDS).items()},
+        changes=masked({k: [None, v] for k, v in snapshot(person, _AUDITED_FIELDS).items()}, _MASKED),
     )
     return person
 
@@ -150,7 +153,13 @@ def person_update(
     changes = diff(before, snapshot(person, _AUDITED_FIELDS))
     if changes:
         person.save()
-        audit_record(actor=actor, action=AuditAction.UPDATE, obj=person, unit=person.unit, changes=changes)
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=person,
+            unit=person.unit,
+            changes=masked(changes, _MASKED),
+        )
     return person
 
 

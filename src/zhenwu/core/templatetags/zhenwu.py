@@ -34,7 +34,6 @@ def elided_pages(page_obj: Page[Any], on_each_side: int = 2, on_ends: int = 1) -
     )
 
 
-
 #: Audit actions whose ``changes`` hold field -> [before, after]; the others hold plain lists.
 _BEFORE_AFTER_ACTIONS = frozenset({"create", "update", "transition", "move"})
 

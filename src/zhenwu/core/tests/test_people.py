@@ -116,3 +116,26 @@ def test_set_password_by_owner_and_disable(world: World) -> None:
     person_set_active(actor=world.user("office"), person=reporter, is_active=False)
     reporter.refresh_from_db()
     assert not reporter.is_active
+
+
+def test_audit_records_personal_fields_masked(world: World) -> None:
+    person = person_create(
+        actor=world.user("office"),
+        username="x9",
+        full_name="孙九",
+        unit=world.village,
+        role=Role.REPORTER,
+        phone="13812345678",
+        email="sun9@hb.gov.cn",
+    )
+    created = AuditEvent.objects.get(
+        object_type="core.user", object_id=str(person.pk), action=AuditAction.CREATE
+    )
+    assert created.changes["phone"] == [None, "138****5678"]
+    assert created.changes["email"] == [None, "s***@hb.gov.cn"]
+    person_update(actor=world.user("office"), person=person, phone="13987654321")
+    changed = AuditEvent.objects.get(object_id=str(person.pk), action=AuditAction.UPDATE)
+    assert changed.changes == {"phone": ["138****5678", "139****4321"]}
+    assert "13812345678" not in str(
+        AuditEvent.objects.filter(object_id=str(person.pk)).values_list("changes")
+    )
