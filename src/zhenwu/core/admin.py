@@ -8,8 +8,10 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from zhenwu.core.models import ApiToken, AuditEvent, CalendarDay, CalendarYear, OutboxMessage, Unit, User
+from zhenwu.core.notifications.selectors import mask_recipient
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -49,8 +51,15 @@ class AuditEventAdmin(ReadOnlyAdmin):
 
 @admin.register(OutboxMessage)
 class OutboxMessageAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "channel", "event_key", "status", "attempts")
+    list_display = ("created_at", "channel", "recipient_masked", "event_key", "status", "attempts")
     list_filter = ("status", "channel")
+    # A webhook URL carries the robot's key and a number is personal data: show them masked only.
+    exclude = ("recipient",)
+    readonly_fields = ("recipient_masked",)
+
+    @admin.display(description=_("recipient"))
+    def recipient_masked(self, obj: OutboxMessage) -> str:
+        return mask_recipient(obj.channel, obj.recipient)
 
 
 @admin.register(CalendarYear)

@@ -681,3 +681,16 @@ def test_outbox_is_scoped_by_unit(world: World, webhook: WebhookReceiver) -> Non
         outbox_retry(actor=world.user("office"), message=foreign_dead)
     client.force_login(world.user("admin"))
     assert len(client.get(reverse("core:outbox_list")).context["rows"]) == 6
+
+
+@pytest.mark.django_db
+def test_admin_shows_webhook_recipients_masked(world: World) -> None:
+    url = f"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key={ROBOT_KEY}"
+    message = notification_enqueue(event_key="admin:1", channel=Channel.WEBHOOK, recipient=url, body="x")
+    client = Client()
+    client.force_login(world.user("admin"))
+    change = reverse("admin:core_outboxmessage_change", args=[message.pk])
+    for path in (reverse("admin:core_outboxmessage_changelist"), change):
+        html = client.get(path).content.decode()
+        assert "qyapi.weixin.qq.com" in html
+        assert ROBOT_KEY not in html
