@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "ninja",
     "zhenwu.core",
+    "zhenwu.petitions",
 ]
 
 MIDDLEWARE = [

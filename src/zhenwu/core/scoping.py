@@ -32,6 +32,12 @@ class Action:
     OUTBOX_VIEW = "outbox.view"
     OUTBOX_MANAGE = "outbox.manage"
     PERSONAL_VIEW = "personal.view"
+    PETITION_VIEW = "petition.view"
+    PETITION_REGISTER = "petition.register"
+    PETITION_MANAGE = "petition.manage"
+    PETITION_HANDLE = "petition.handle"
+    PETITION_APPROVE = "petition.approve"
+    PETITION_EXPORT = "petition.export"
 
 
 _EVERY_ROLE = frozenset(Role.values)
@@ -50,6 +56,15 @@ ROLE_GRANTS: dict[str, frozenset[str]] = {
     # Unmasked personal details (residents' and staff's phones, IDs, addresses): only roles that must
     # contact people; every reveal is audited. Oversight reads the audit trail, not the people.
     Action.PERSONAL_VIEW: frozenset({Role.ADMIN, Role.OFFICE, Role.LEADER, Role.MEDIATOR}),
+    # Petitions: everyone sees the matters of their subtree (registered there or assigned to it);
+    # the office registers, accepts, declines, assigns and closes; whoever works in the handling
+    # unit handles and answers; a leader (head of the handling body) approves extensions.
+    Action.PETITION_VIEW: _EVERY_ROLE,
+    Action.PETITION_REGISTER: frozenset({Role.ADMIN, Role.OFFICE}),
+    Action.PETITION_MANAGE: frozenset({Role.ADMIN, Role.OFFICE}),
+    Action.PETITION_HANDLE: frozenset({Role.ADMIN, Role.OFFICE, Role.LEADER, Role.MEDIATOR, Role.REPORTER}),
+    Action.PETITION_APPROVE: frozenset({Role.ADMIN, Role.LEADER}),
+    Action.PETITION_EXPORT: frozenset({Role.ADMIN, Role.OFFICE, Role.LEADER, Role.OVERSIGHT}),
 }
 
 

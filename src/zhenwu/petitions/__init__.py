@@ -1,0 +1,1 @@
+"""petitions (信访事项): registration to written reply, statutory deadlines, public tracking."""
