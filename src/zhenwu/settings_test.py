@@ -1,5 +1,6 @@
 """Settings for the test suite: the production settings with fast, isolated replacements."""
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -20,5 +21,5 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not ":memory:": the test database then runs in WAL mode with the busy timeout like
     # production, so tests with concurrent threads wait for locks instead of failing at once.
-    # pytest-xdist adds a per-worker suffix to the name.
-    DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / "zhenwu-test.sqlite3")}
+    # One file per process, so parallel runs (xdist workers, two developers' runs) never share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"zhenwu-test-{os.getpid()}.sqlite3")}
