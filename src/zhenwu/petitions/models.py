@@ -291,12 +291,12 @@ class Petition(models.Model):
         verbose_name_plural = _("petitions")
         ordering = ["-received_at", "-id"]
         indexes = [
-            models.Index(fields=["unit", "status", "received_at"], name="petitions_unit_status"),
-            models.Index(fields=["handling_unit", "status"], name="petitions_handling_status"),
-            models.Index(fields=["stage", "due_on"], name="petitions_stage_due"),
-            models.Index(fields=["-received_at", "-id"], name="petitions_received"),
-            models.Index(fields=["category", "received_at"], name="petitions_category"),
-            models.Index(fields=["channel", "received_at"], name="petitions_channel"),
+            models.Index(fields=["unit", "status", "received_at"], name="petitions_unit_status_idx"),
+            models.Index(fields=["handling_unit", "status"], name="petitions_handling_status_idx"),
+            models.Index(fields=["stage", "due_on"], name="petitions_stage_due_idx"),
+            models.Index(fields=["-received_at", "-id"], name="petitions_received_idx"),
+            models.Index(fields=["category", "received_at"], name="petitions_category_idx"),
+            models.Index(fields=["channel", "received_at"], name="petitions_channel_idx"),
         ]
 
     def __str__(self) -> str:
@@ -379,7 +379,7 @@ class PetitionEvent(models.Model):
         verbose_name = _("petition event")
         verbose_name_plural = _("petition events")
         ordering = ["occurred_at", "id"]
-        indexes = [models.Index(fields=["petition", "occurred_at"], name="petitions_event_time")]
+        indexes = [models.Index(fields=["petition", "occurred_at"], name="petitions_event_time_idx")]
 
     def __str__(self) -> str:
         return f"{self.petition_id} {self.kind}"

@@ -11,10 +11,14 @@ from zhenwu.core.exceptions import ValidationFailed
 M = TypeVar("M", bound=models.Model)
 
 
-def validated(obj: M, *, exclude: Iterable[str] | None = None) -> M:
+def validated(obj: M, *, exclude: Iterable[str] | None = None, constraints: bool = True) -> M:
     """Run ``full_clean`` and turn Django's ValidationError into the domain's ValidationFailed."""
     try:
-        obj.full_clean(exclude=list(exclude) if exclude else None)
+        obj.full_clean(
+            exclude=list(exclude) if exclude else None,
+            validate_unique=constraints,
+            validate_constraints=constraints,
+        )
     except ValidationError as exc:
         raise ValidationFailed.from_django(exc) from None
     return obj

@@ -1,0 +1,76 @@
+"""Reads of the petitions app: one scoping rule for every page, API route and export.
+
+A user sees the matters registered in their subtree or assigned to a unit in it, except:
+- a matter that accuses the user's unit (or a unit above it) or the user personally is never
+  visible to them (信访工作条例 Art. 30 ¶3: accusation materials are never passed to the accused);
+- a matter the user recused themselves from (Art. 28 ¶3).
+"""
+
+import datetime
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from zhenwu.core.exceptions import NotFound
+from zhenwu.core.models import User
+from zhenwu.core.models.units import unit_subtree_q
+from zhenwu.core.scoping import Action, has_instance_scope, role_allows
+from zhenwu.petitions.models import STAFF_STAGES, Petition
+
+
+def petition_scope_q(user: User, action: str) -> Q:
+    if not role_allows(user, action):
+        return Q(pk__in=[])
+    shield = Q(accused_user=user) | Q(recusals__user=user)
+    if has_instance_scope(user):
+        return ~shield
+    if user.unit is None:
+        return Q(pk__in=[])
+    home = user.unit
+    mine = unit_subtree_q(home.path, prefix="unit__") | unit_subtree_q(home.path, prefix="handling_unit__")
+    accused_here = Q(accused_unit__path__in=[*home.ancestor_paths(), home.path])
+    return mine & ~accused_here & ~shield
+
+
+def petition_list(*, user: User, action: str) -> QuerySet[Petition]:
+    return Petition.objects.filter(petition_scope_q(user, action)).distinct()
+
+
+def access_petition(user: User, pk: int | str, action: str) -> Petition:
+    """One matter within the user's scope for ``action``, else NotFound (existence not revealed)."""
+    try:
+        return (
+            petition_list(user=user, action=action)
+            .select_related("unit", "handling_unit", "category", "lead_official", "accused_unit")
+            .get(pk=pk)
+        )
+    except (Petition.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+
+
+def petition_due_soon(
+    queryset: QuerySet[Petition], *, today: datetime.date | None = None, days: int = 3
+) -> QuerySet[Petition]:
+    """Matters whose staff deadline falls within ``days`` (today included), soonest first."""
+    today = today or timezone.localdate()
+    return queryset.filter(
+        stage__in=STAFF_STAGES, due_on__gte=today, due_on__lte=today + datetime.timedelta(days=days)
+    ).order_by("due_on", "id")
+
+
+def petition_overdue(
+    queryset: QuerySet[Petition], *, today: datetime.date | None = None
+) -> QuerySet[Petition]:
+    today = today or timezone.localdate()
+    return queryset.filter(stage__in=STAFF_STAGES, due_on__lt=today).order_by("due_on", "id")
+
+
+def petitioner_history(*, user: User, id_number: str) -> QuerySet[Petition]:
+    """The resident's earlier matters that the user may see, newest first (shown at intake)."""
+    if not id_number:
+        return Petition.objects.none()
+    return (
+        petition_list(user=user, action=Action.PETITION_VIEW)
+        .filter(parties__petitioner__id_number=id_number)
+        .order_by("-received_at", "-id")
+    )
