@@ -20,6 +20,7 @@ from ninja.security import HttpBearer, SessionAuth
 from zhenwu.core.api import calendar, people, units
 from zhenwu.core.exceptions import DomainError
 from zhenwu.core.services.tokens import token_authenticate
+from zhenwu.petitions import api as petitions_api
 
 
 class TokenAuth(HttpBearer):
@@ -81,3 +82,4 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 api.add_router("/", units.router)
 api.add_router("/", people.router)
 api.add_router("/", calendar.router)
+api.add_router("/", petitions_api.router)

@@ -1,0 +1,1 @@
+"""public: the pages residents use without signing in (submit, track, rate, request a review)."""
