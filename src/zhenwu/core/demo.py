@@ -16,6 +16,7 @@ it is for trying the system out only and must never protect real data.
 """
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
@@ -387,3 +388,15 @@ def demo_load(*, if_empty: bool = False) -> DemoLoadResult | None:
         )
         result.staff_created += 1
     return result
+
+
+#: Demo data of the domain apps, each a callable returning a one-line summary. A domain app adds
+#: its loader from its own ``demo`` module (found by ``load_demo`` through autodiscovery); each
+#: loader must be idempotent and run its writes through services in one transaction.
+DEMO_EXTENSIONS: list[Callable[[], str]] = []
+
+
+def register_demo(loader: Callable[[], str]) -> Callable[[], str]:
+    if loader not in DEMO_EXTENSIONS:
+        DEMO_EXTENSIONS.append(loader)
+    return loader

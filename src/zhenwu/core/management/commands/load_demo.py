@@ -7,11 +7,12 @@ With ``--if-empty`` it does nothing when any unit exists, so a real installation
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext as _
 
 from zhenwu.core.choices import Interface
 from zhenwu.core.context import acting_through
-from zhenwu.core.demo import demo_load
+from zhenwu.core.demo import DEMO_EXTENSIONS, demo_load
 from zhenwu.core.exceptions import DomainError
 from zhenwu.core.models import Unit
 
@@ -55,3 +56,7 @@ class Command(BaseCommand):
                 "skipped": result.staff_skipped,
             }
         )
+        autodiscover_modules("demo")  # the domain apps' demo loaders register themselves
+        with acting_through(Interface.CLI):
+            for loader in DEMO_EXTENSIONS:
+                self.stdout.write(loader())
