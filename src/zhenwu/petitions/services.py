@@ -645,7 +645,13 @@ def _window_open(petition: Petition, stage: str) -> bool:
 
 @transaction.atomic
 def petition_request_review(*, petition: Petition, reason: str, actor: User | None = None) -> Petition:
-    """Request a review (复查) within the window after the handling opinion (Art. 35)."""
+    """Request a review (复查) within the window after the handling opinion (Art. 35).
+
+    ``actor`` None is the resident on the public page; staff recording a written request need
+    the office's rights on the matter.
+    """
+    if actor is not None:
+        _require_on_matter(actor, Action.PETITION_MANAGE, petition)
     petition = _locked(petition)
     if (
         petition.answered_at is None
@@ -687,7 +693,12 @@ def petition_decide_review(*, actor: User, petition: Petition, opinion: str) -> 
 
 @transaction.atomic
 def petition_request_re_review(*, petition: Petition, reason: str, actor: User | None = None) -> Petition:
-    """Request a re-review (复核) within the window after the review opinion (Art. 36)."""
+    """Request a re-review (复核) within the window after the review opinion (Art. 36).
+
+    ``actor`` None is the resident on the public page; staff need the office's rights.
+    """
+    if actor is not None:
+        _require_on_matter(actor, Action.PETITION_MANAGE, petition)
     petition = _locked(petition)
     if (
         petition.reviewed_at is None

@@ -320,3 +320,11 @@ def test_warnings_are_recorded_once(world: World) -> None:
     assert s.petition_warn_due(today=datetime.date(2026, 3, 18)) == 1
     kinds = set(DeadlineWarning.objects.filter(petition=petition).values_list("kind", flat=True))
     assert kinds == {WarningKind.DUE_SOON, WarningKind.OVERDUE}
+
+
+def test_staff_recording_a_review_request_needs_office_rights(world: World) -> None:
+    petition = answered(world)
+    with pytest.raises(PermissionRefused):
+        s.petition_request_review(petition=petition, reason="来信申请复查", actor=world.user("reporter"))
+    s.petition_request_review(petition=petition, reason="来信申请复查", actor=world.user("office"))
+    assert Petition.objects.get(pk=petition.pk).status == Status.UNDER_REVIEW
