@@ -1,7 +1,7 @@
-"""Staff pages of the petitions app."""
+"""Staff pages of the petitions app, mounted at /petitions/ (each pattern is in the permission table)."""
 
-from django.urls import URLPattern
+from zhenwu.petitions import views
 
 app_name = "petitions"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = views.urlpatterns

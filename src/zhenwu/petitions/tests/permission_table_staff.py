@@ -1,5 +1,180 @@
-"""Role x route rules of the petitions staff routes (see zhenwu.testing.permissions)."""
+"""Role x route rules of the petitions staff pages (see zhenwu.testing.permissions).
 
-from zhenwu.testing.permissions import Check
+The world: every role works in 河坝镇 (HB) except the reporter (village HB-01) and the admin
+(the county). Matters are registered by the HB office; one is assigned to HB-01, so the reporter
+sees it; one is registered in 石桥镇 (SQ), outside everyone's scope but the admin's. Matters are
+built on a spring day of 2026, so every deadline falls in a year whose holidays are known.
 
-TABLE: dict[str, list[Check]] = {}
+Action URLs answer 403 to roles without the action, 404 where the matter is out of sight, and
+otherwise redirect to the matter (302), whether the service did the act or refused it with a message.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+import time_machine
+
+from zhenwu.petitions import services as s
+from zhenwu.petitions.choices import DocumentKind
+from zhenwu.petitions.documents import petition_document_generate
+from zhenwu.petitions.models import Petition
+from zhenwu.petitions.tests.factories import ID_B, at, register
+from zhenwu.testing.permissions import Check, every_role, expect
+from zhenwu.testing.world import World
+
+POST_ONLY = every_role(405, anonymous=405)
+EVERYONE = every_role(200)
+REGISTRARS = expect(admin=200, office=200, leader=403, reporter=403, mediator=403, oversight=403)
+REGISTRARS_REDIRECT = expect(admin=302, office=302, leader=403, reporter=403, mediator=403, oversight=403)
+EXPORTERS = expect(admin=200, office=200, leader=200, reporter=403, mediator=403, oversight=200)
+EXPORTERS_UNMASKED = expect(admin=200, office=200, leader=200, reporter=403, mediator=403, oversight=403)
+#: A matter of the township, not assigned: the village reporter does not see it.
+TOWNSHIP = expect(admin=200, office=200, leader=200, reporter=404, mediator=200, oversight=200)
+OTHER_TOWNSHIP = expect(admin=200, office=404, leader=404, reporter=404, mediator=404, oversight=404)
+#: Office actions (accept, decline, assign, close, reviews, hearing, link).
+MANAGERS = REGISTRARS_REDIRECT
+#: Handling-unit actions on a matter assigned to HB-01: every role but oversight (read-only).
+HANDLERS = expect(admin=302, office=302, leader=302, reporter=302, mediator=302, oversight=403)
+APPROVERS = expect(admin=302, office=403, leader=302, reporter=403, mediator=403, oversight=403)
+#: Recusal on a township matter: the reporter does not see it.
+RECUSERS = expect(admin=302, office=302, leader=302, reporter=404, mediator=302, oversight=403)
+#: Generating an acceptance notice: the gate is the handle action; the service then refuses the
+#: leader and the mediator (only the office issues it) with a message.
+GENERATORS = expect(admin=302, office=302, leader=302, reporter=404, mediator=302, oversight=403)
+DOWNLOADERS = expect(admin=200, office=200, leader=403, reporter=404, mediator=403, oversight=403)
+
+OPINION = {
+    "request": "要求支付拖欠工资",
+    "facts": "经核实，拖欠属实",
+    "decision": "责令限期支付",
+    "basis": "《保障农民工工资支付条例》",
+}
+
+
+def _spring(build: Callable[[World], Petition]) -> Callable[[World], dict[str, Any]]:
+    """Build the matter on 2026-03-02 and give the URL kwargs of it."""
+
+    def kwargs(w: World) -> dict[str, Any]:
+        with time_machine.travel(at("2026-03-02"), tick=False):
+            return {"pk": build(w).pk}
+
+    return kwargs
+
+
+def registered(w: World) -> Petition:
+    return register(w.user("office"), w.township)[0]
+
+
+def accepted(w: World) -> Petition:
+    return s.petition_accept(actor=w.user("office"), petition=registered(w))
+
+
+def assigned(w: World) -> Petition:
+    return s.petition_assign(actor=w.user("office"), petition=accepted(w), handling_unit=w.village)
+
+
+def handling(w: World) -> Petition:
+    return s.petition_start_handling(actor=w.user("reporter"), petition=assigned(w))
+
+
+def answered(w: World) -> Petition:
+    return s.petition_answer(actor=w.user("reporter"), petition=handling(w), **OPINION)
+
+
+def under_review(w: World) -> Petition:
+    return s.petition_request_review(petition=answered(w), reason="不服处理意见")
+
+
+def under_re_review(w: World) -> Petition:
+    reviewed = s.petition_decide_review(actor=w.user("office"), petition=under_review(w), opinion="维持")
+    return s.petition_request_re_review(petition=reviewed, reason="仍不服")
+
+
+def other_township(w: World) -> Petition:
+    return register(w.user("admin"), w.other_township, name="李四", id_number=ID_B)[0]
+
+
+def _document(w: World) -> dict[str, Any]:
+    with time_machine.travel(at("2026-03-02"), tick=False):
+        petition = accepted(w)
+        document = petition_document_generate(
+            actor=w.user("office"), petition=petition, kind=DocumentKind.ACCEPTANCE
+        )
+    return {"pk": petition.pk, "doc_id": document.pk}
+
+
+def _register_form(w: World) -> dict[str, Any]:
+    return {
+        "channel": "visit",
+        "received_at": "2026-03-02T10:00",
+        "unit": "HB",  # administrators choose the unit; others register into their own
+        "summary": "拖欠工资问题",
+        "content": "老板拖欠工资三个月。",
+        "petitioners-TOTAL_FORMS": "1",
+        "petitioners-INITIAL_FORMS": "0",
+        "petitioners-MIN_NUM_FORMS": "1",
+        "petitioners-MAX_NUM_FORMS": "5",
+        "petitioners-0-name": "王五",
+        "petitioners-0-id_number": "",
+    }
+
+
+def _link_data(w: World) -> dict[str, Any]:
+    with time_machine.travel(at("2026-03-02"), tick=False):
+        return {"other": registered(w).number}
+
+
+def _action(
+    want: dict[str, Any], build: Callable[[World], Petition], data: dict[str, Any] | None = None
+) -> list[Check]:
+    """A POST-only action: 405 to GET, ``want`` to a POST with ``data``."""
+    kwargs = _spring(build)
+    return [
+        Check(POST_ONLY, kwargs=kwargs),
+        Check(want, method="POST", kwargs=kwargs, data=lambda w: dict(data or {})),
+    ]
+
+
+TABLE: dict[str, list[Check]] = {
+    "petitions:list": [
+        Check(EVERYONE),
+        Check(EVERYONE, query="status=registered&overdue=on&sort=due_on&q=工资"),
+    ],
+    "petitions:register": [
+        Check(REGISTRARS),
+        Check(REGISTRARS_REDIRECT, method="POST", data=_register_form),
+    ],
+    "petitions:export": [
+        Check(EXPORTERS),
+        # Unmasked needs personal.view too: oversight exports masked only.
+        Check(EXPORTERS_UNMASKED, query="unmasked=1"),
+    ],
+    "petitions:detail": [
+        Check(TOWNSHIP, kwargs=_spring(registered)),
+        # The reveal is refused (and recorded) for roles without personal.view; the page still shows.
+        Check(TOWNSHIP, kwargs=_spring(registered), query="reveal=1"),
+        Check(EVERYONE, kwargs=_spring(assigned)),
+        Check(OTHER_TOWNSHIP, kwargs=_spring(other_township)),
+    ],
+    "petitions:document": [Check(DOWNLOADERS, kwargs=_document)],
+    "petitions:document_generate": [
+        Check(POST_ONLY, kwargs=_spring(accepted)),
+        Check(GENERATORS, method="POST", kwargs=_spring(accepted), data=lambda w: {"kind": "acceptance"}),
+    ],
+    "petitions:accept": _action(MANAGERS, registered),
+    "petitions:decline": _action(MANAGERS, registered, {"route": "litigation", "reason": "属于劳动仲裁事项"}),
+    "petitions:assign": _action(MANAGERS, accepted, {"handling_unit": "HB-01"}),
+    "petitions:start_handling": _action(HANDLERS, assigned),
+    "petitions:object": _action(HANDLERS, assigned, {"reason": "不属于本村职责"}),
+    "petitions:extend": _action(APPROVERS, accepted, {"days": "10", "reason": "案情复杂"}),
+    "petitions:answer": _action(HANDLERS, handling, OPINION),
+    "petitions:close": _action(MANAGERS, answered),
+    "petitions:decide_review": _action(MANAGERS, under_review, {"opinion": "维持原处理意见"}),
+    "petitions:record_hearing": _action(MANAGERS, under_re_review, {"days": "3"}),
+    "petitions:decide_re_review": _action(MANAGERS, under_re_review, {"opinion": "维持复查意见"}),
+    "petitions:recuse": _action(RECUSERS, registered, {"reason": "与信访人系亲属"}),
+    "petitions:link": [
+        Check(POST_ONLY, kwargs=_spring(registered)),
+        Check(MANAGERS, method="POST", kwargs=_spring(registered), data=_link_data),
+    ],
+}
