@@ -5,7 +5,6 @@ import hmac
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from zhenwu.core.validators import validate_phone
@@ -64,7 +63,7 @@ class Category(models.Model):
 
 
 class Petitioner(models.Model):
-    """A resident who raised a matter; recognised across matters by ID number."""
+    """A resident who raised a matter; recognised across matters by ID number (not unique: see services)."""
 
     name = models.CharField(
         verbose_name=_("name"),
@@ -74,6 +73,7 @@ class Petitioner(models.Model):
         verbose_name=_("ID number"),
         max_length=18,
         blank=True,
+        db_index=True,
         validators=[validate_id_number],
     )
     phone = models.CharField(
@@ -95,13 +95,6 @@ class Petitioner(models.Model):
     class Meta:
         verbose_name = _("petitioner")
         verbose_name_plural = _("petitioners")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["id_number"],
-                condition=~Q(id_number=""),
-                name="petitions_petitioner_unique_id_number",
-            ),
-        ]
 
     def __str__(self) -> str:
         return self.name

@@ -225,23 +225,23 @@ def new_query_code() -> str:
     return "".join(secrets.choice(QUERY_CODE_ALPHABET) for _ in range(QUERY_CODE_LENGTH))
 
 
-def _petitioner(data: PetitionerIn) -> Petitioner:
-    """The resident with this ID number (recognised across matters), else a new petitioner."""
+def _petitioner(data: PetitionerIn, *, staff_intake: bool) -> Petitioner:
+    """The petitioner record for one person entered at intake.
+
+    At staff intake a known ID number reuses the resident's record (newer contact details replace
+    older ones; the name stays as first registered). The public form never reuses or changes an
+    existing record: anyone could type someone else's ID number. Its entries are a new record, and
+    the resident is still recognised by ID number for history and the first-time flag.
+    """
     id_number = normalize_id_number(data.id_number)
     candidate = Petitioner(
         name=data.name.strip(), id_number=id_number, phone=data.phone.strip(), address=data.address.strip()
     )
-    # Field checks only: an ID number that exists already is the same resident, not an error.
-    validated(candidate, constraints=False)
-    if id_number:
-        existing = Petitioner.objects.select_for_update().filter(id_number=id_number).first()
+    validated(candidate)
+    if id_number and staff_intake:
+        existing = Petitioner.objects.select_for_update().filter(id_number=id_number).order_by("-pk").first()
         if existing is not None:
-            # Newer contact details replace older ones; the name stays as first registered.
-            changed = [
-                f
-                for f in ("phone", "address")
-                if getattr(candidate, f) and getattr(candidate, f) != getattr(existing, f)
-            ]
+            changed = [f for f in ("phone", "address") if getattr(candidate, f) not in ("", getattr(existing, f))]
             for f in changed:
                 setattr(existing, f, getattr(candidate, f))
             if changed:
@@ -300,9 +300,10 @@ def petition_register(
     if errors:
         raise ValidationFailed(next(iter(errors.values()))[0], errors=errors)
 
-    people = [_petitioner(p) for p in petitioners]
-    ids = [p.pk for p in people if p.id_number]
-    first_time = not PetitionParty.objects.filter(petitioner_id__in=ids).exists()
+    id_numbers = [normalize_id_number(p.id_number) for p in petitioners if p.id_number.strip()]
+    # Recognised by ID number across all records, before this matter's records are written.
+    first_time = not PetitionParty.objects.filter(petitioner__id_number__in=id_numbers).exists()
+    people = [_petitioner(p, staff_intake=actor is not None) for p in petitioners]
     code = new_query_code()
     petition = Petition(
         number=_next_number(unit, _local_date(received_at).year),

@@ -31,9 +31,12 @@ class Command(BaseCommand):
         if not (if_empty and Unit.objects.exists()):
             # Hashing ~60 passwords with the production hasher takes a while; say so up front.
             self.stdout.write(_("Loading the demo township; this takes a few seconds..."))
+        with acting_through(Interface.CLI):  # one command run is one request id in the audit log
+            self._load(if_empty)
+
+    def _load(self, if_empty: bool) -> None:
         try:
-            with acting_through(Interface.CLI):
-                result = demo_load(if_empty=if_empty)
+            result = demo_load(if_empty=if_empty)
         except DomainError as exc:
             # Nothing was saved: the whole load is one transaction.
             raise CommandError(_("The demo was not loaded: %(reason)s") % {"reason": exc.message}) from exc
@@ -57,6 +60,5 @@ class Command(BaseCommand):
             }
         )
         autodiscover_modules("demo")  # the domain apps' demo loaders register themselves
-        with acting_through(Interface.CLI):
-            for loader in DEMO_EXTENSIONS:
-                self.stdout.write(loader())
+        for loader in DEMO_EXTENSIONS:
+            self.stdout.write(loader())
