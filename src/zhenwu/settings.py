@@ -197,6 +197,25 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 
+# --- Cache (rate limits of the public pages) -------------------------------------------------
+# One process: Django's local-memory cache. Several web processes must share the counters:
+# ZHENWU_CACHE=db, then `manage.py createcachetable`. TIMEOUT must cover the longest window
+# (an hour): the database cache rewrites an entry's expiry on every increment.
+if os.environ.get("ZHENWU_CACHE") == "db":
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "zhenwu_cache",
+            "TIMEOUT": 3600,
+        }
+    }
+# Addresses of the reverse proxy; X-Forwarded-For is believed only from these (its last entry).
+ZHENWU_TRUSTED_PROXY = env_list("ZHENWU_TRUSTED_PROXY", "")
+
+# --- Petitions --------------------------------------------------------------------------------
+ZHENWU_MAX_ATTACHMENT_BYTES = int(os.environ.get("ZHENWU_MAX_ATTACHMENT_BYTES", str(10 * 2**20)))
+ZHENWU_SATISFACTION_WINDOW_DAYS = int(os.environ.get("ZHENWU_SATISFACTION_WINDOW_DAYS", "30"))
+
 # --- Background tasks -----------------------------------------------------------------------
 TASKS = {
     "default": {

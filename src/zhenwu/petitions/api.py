@@ -55,7 +55,7 @@ from zhenwu.petitions.models import (
 from zhenwu.petitions.search import search_query_tokens
 from zhenwu.petitions.selectors import access_petition, petition_list
 from zhenwu.public import ratelimit
-from zhenwu.public.views import NOT_FOUND_MESSAGE, petition_by_code, public_timeline
+from zhenwu.public.selectors import NOT_FOUND_MESSAGE, petition_by_code, public_timeline
 
 router = Router(tags=["petitions"])
 

@@ -27,7 +27,7 @@ from zhenwu.core.audit import audit_record
 from zhenwu.core.choices import AuditAction
 from zhenwu.core.deadlines import compute_due, extend_due
 from zhenwu.core.documents import Heading, OfficialDocument, chinese_date, local_date, render_docx, today
-from zhenwu.core.exceptions import InvalidTransition, PermissionRefused, ValidationFailed
+from zhenwu.core.exceptions import InvalidTransition, NotFound, PermissionRefused, ValidationFailed
 from zhenwu.core.models import User
 from zhenwu.core.rules import get_rule
 from zhenwu.core.scoping import Action
@@ -347,4 +347,26 @@ def petition_document_generate(*, actor: User, petition: Petition, kind: str) ->
     except BaseException:
         document.file.storage.delete(document.file.name)  # a refused save leaves no stray file
         raise
+    return document
+
+
+def petition_document_open(*, actor: User, petition: Petition, document_id: int) -> PetitionDocument:
+    """A stored notice for download by someone who may issue that kind; every copy taken is audited.
+
+    Notices name the petitioners, so each download is recorded as a view of personal data.
+    """
+    document = PetitionDocument.objects.filter(petition=petition, pk=document_id).first()
+    if document is None:
+        raise NotFound()
+    action = DOCUMENT_ACTIONS.get(document.kind, Action.PETITION_MANAGE)
+    if not petition_list(user=actor, action=action).filter(pk=petition.pk).exists():
+        raise PermissionRefused()
+    audit_record(
+        actor=actor,
+        action=AuditAction.VIEW_PERSONAL,
+        obj=document,
+        unit=petition.unit,
+        changes={"fields": ["document"]},
+        note="download",
+    )
     return document

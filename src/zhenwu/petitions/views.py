@@ -8,11 +8,11 @@ action that gates it, its form, the one service it calls and when the page offer
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.db.models import F, QuerySet
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
@@ -21,13 +21,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from zhenwu.core.audit import audit_record
-from zhenwu.core.choices import AuditAction
 from zhenwu.core.deadlines import DeadlineState, deadline_state
 from zhenwu.core.exceptions import (
     DomainError,
     InvalidTransition,
-    NotFound,
     PermissionRefused,
     ValidationFailed,
 )
@@ -50,7 +47,13 @@ from zhenwu.core.views.common import (
 )
 from zhenwu.petitions import services
 from zhenwu.petitions.choices import DocumentKind, EventKind, IntakeChannel, Stage, Status
-from zhenwu.petitions.documents import DOCUMENT_ACTIONS, TITLES, document_fits, petition_document_generate
+from zhenwu.petitions.documents import (
+    DOCUMENT_ACTIONS,
+    TITLES,
+    document_fits,
+    petition_document_generate,
+    petition_document_open,
+)
 from zhenwu.petitions.export import ledger_export_filename, ledger_export_response
 from zhenwu.petitions.forms import (
     ActionForm,
@@ -68,7 +71,7 @@ from zhenwu.petitions.forms import (
     RecuseForm,
 )
 from zhenwu.petitions.ledger import LedgerFilterForm, ledger_filter, ledger_petitioner_names, ledger_rows
-from zhenwu.petitions.models import STAFF_STAGES, Petition, PetitionDocument, PetitionEvent, PetitionParty
+from zhenwu.petitions.models import STAFF_STAGES, Petition, PetitionEvent, PetitionParty
 from zhenwu.petitions.search import petition_search_filter
 from zhenwu.petitions.selectors import access_petition, petition_list, petitioner_history
 from zhenwu.petitions.transitions import can_move
@@ -188,7 +191,7 @@ def petition_list_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_action(Action.PETITION_EXPORT)
-def petition_export_view(request: HttpRequest) -> HttpResponse:
+def petition_export_view(request: HttpRequest) -> HttpResponseBase:
     """The filtered ledger as .xlsx; ``?unmasked=1`` shows personal fields, authorised and audited."""
     user = request_user(request)
     filters = LedgerFilterForm(request.GET or None, user=user)
@@ -207,8 +210,7 @@ def petition_export_view(request: HttpRequest) -> HttpResponse:
             fields=PERSONAL_FIELDS,
             reason="petition ledger export: " + request.GET.urlencode(),
         )
-    response = ledger_export_response(queryset, unmasked=unmasked, filename=ledger_export_filename())
-    return cast(HttpResponse, response)  # a streamed file; require_action is typed for HttpResponse
+    return ledger_export_response(queryset, unmasked=unmasked, filename=ledger_export_filename())
 
 
 # --- intake ------------------------------------------------------------------------------------
@@ -683,25 +685,11 @@ def petition_document_generate_view(request: HttpRequest, pk: int) -> HttpRespon
 
 
 @require_action(Action.PETITION_VIEW)
-def petition_document_view(request: HttpRequest, pk: int, doc_id: int) -> HttpResponse:
+def petition_document_view(request: HttpRequest, pk: int, doc_id: int) -> HttpResponseBase:
     """Download a notice: whoever may issue that kind of notice on the matter; each download audited."""
     user = request_user(request)
     petition = access_petition(user, pk, Action.PETITION_VIEW)
-    document = PetitionDocument.objects.filter(petition=petition, pk=doc_id).first()
-    if document is None:
-        raise NotFound()
-    action = DOCUMENT_ACTIONS.get(document.kind, Action.PETITION_MANAGE)
-    if not petition_list(user=user, action=action).filter(pk=petition.pk).exists():
-        raise PermissionRefused()
-    # The notice names the petitioners: every copy taken is on record.
-    audit_record(
-        actor=user,
-        action=AuditAction.VIEW_PERSONAL,
-        obj=document,
-        unit=petition.unit,
-        changes={"fields": ["document"]},
-        note="download",
-    )
+    document = petition_document_open(actor=user, petition=petition, document_id=doc_id)
     title = TITLES.get(document.kind, document.kind)
     response = FileResponse(
         document.file.open("rb"),
@@ -711,7 +699,7 @@ def petition_document_view(request: HttpRequest, pk: int, doc_id: int) -> HttpRe
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "no-store, private"
-    return cast(HttpResponse, response)  # a streamed file; require_action is typed for HttpResponse
+    return response
 
 
 urlpatterns: list[URLPattern] = [

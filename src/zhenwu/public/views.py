@@ -8,9 +8,6 @@ get the same answer. After a successful look-up the matter's id is kept in the s
 """
 
 import datetime
-import hmac
-from dataclasses import dataclass, field
-from typing import Any
 
 from django.contrib import messages
 from django.core import signing
@@ -18,24 +15,19 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from zhenwu.core.exceptions import DomainError
-from zhenwu.core.models import Unit
 from zhenwu.core.rules import get_rule
 from zhenwu.core.views.common import add_domain_error
 from zhenwu.petitions.choices import (
-    DeclineRoute,
     DocumentKind,
-    EventKind,
     IntakeChannel,
-    Satisfaction,
     Stage,
     Status,
 )
-from zhenwu.petitions.models import Petition, PetitionDocument, PetitionEvent
+from zhenwu.petitions.models import Petition, PetitionDocument
 from zhenwu.petitions.services import (
     PetitionerIn,
     petition_rate,
@@ -54,6 +46,7 @@ from zhenwu.public.forms import (
     PetitionTrackForm,
     township_units,
 )
+from zhenwu.public.selectors import NOT_FOUND_MESSAGE, label_of, petition_by_code, public_timeline
 
 SESSION_PETITIONS = "public_petition_ids"
 #: A shared computer should not collect every matter looked up on it.
@@ -70,11 +63,6 @@ FINISHED = (Status.ANSWERED, Status.RATED, Status.REVIEWED, Status.RE_REVIEWED, 
 DOCUMENT_SALT = "zhenwu.public.document"
 DOCUMENT_LINK_SECONDS = 3600
 #: Compared against when the number does not exist, so both failures cost the same time.
-_DUMMY_HASH = "0" * 64
-NOT_FOUND_MESSAGE = _(
-    "No matter matches this number and query code. Check both and try again, "
-    "or ask the office that registered your matter."
-)
 
 
 # --- the session's matters ---------------------------------------------------------------------
@@ -103,93 +91,7 @@ def _too_many(request: HttpRequest, limit: ratelimit.Limit) -> HttpResponse:
     return response
 
 
-def petition_by_code(number: str, code: str) -> Petition | None:
-    """The matter with this number if the code matches; one read, and the same work when it is missing."""
-    try:
-        petition = Petition.objects.only("pk", "query_code_hash").get(number=number)
-    except Petition.DoesNotExist:
-        hmac.compare_digest(_DUMMY_HASH, Petition.hash_query_code(code))
-        return None
-    return petition if petition.query_code_matches(code) else None
-
-
 # --- what the resident sees --------------------------------------------------------------------
-
-
-@dataclass
-class TimelineEntry:
-    occurred_at: datetime.datetime
-    title: str
-    details: list[tuple[str, str]] = field(default_factory=list)
-
-
-def _date(value: object) -> datetime.date | None:
-    try:
-        return datetime.date.fromisoformat(str(value))
-    except ValueError:
-        return None
-
-
-def _label(choices: Any, value: object) -> str:
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return ""
-
-
-def _date_text(value: object) -> str:
-    day = _date(value)
-    return f"{day:%Y-%m-%d}" if day else ""
-
-
-def public_timeline(petition: Petition) -> list[TimelineEntry]:
-    """The public events of the matter, each reduced to what the resident is told.
-
-    Only chosen fields of each event are shown: a staff member's note on a transition, the actor
-    and anything not listed here never reach the page.
-    """
-    events = list(PetitionEvent.objects.filter(petition=petition, public=True).order_by("occurred_at", "id"))
-    unit_ids = {
-        e.data.get("handling_unit")
-        for e in events
-        if e.kind == EventKind.TRANSITION and e.to_status == Status.ASSIGNED
-    }
-    ids = [i for i in unit_ids if isinstance(i, int)]
-    units = dict(Unit.objects.filter(pk__in=ids).values_list("pk", "name"))
-    entries: list[TimelineEntry] = []
-    for event in events:
-        data = event.data if isinstance(event.data, dict) else {}
-        entry = TimelineEntry(event.occurred_at, "")
-        if event.kind == EventKind.REGISTERED:
-            entry.title = gettext("Registered")
-            entry.details.append((gettext("Channel"), _label(IntakeChannel, data.get("channel"))))
-            if due := _date_text(data.get("due_on")):
-                entry.details.append((gettext("Acceptance notice due by"), due))
-        elif event.kind == EventKind.TRANSITION:
-            entry.title = _label(Status, event.to_status)
-            if event.to_status == Status.DECLINED:
-                entry.details.append((gettext("Proper channel"), _label(DeclineRoute, data.get("route"))))
-                entry.details.append((gettext("Reason"), petition.decline_reason))
-            elif event.to_status == Status.ASSIGNED and data.get("handling_unit") in units:
-                entry.details.append((gettext("Handling unit"), units[data["handling_unit"]]))
-            elif event.to_status == Status.RATED:
-                entry.details.append((gettext("Your rating"), _label(Satisfaction, data.get("satisfaction"))))
-        elif event.kind == EventKind.EXTENDED:
-            entry.title = gettext("Handling deadline extended")
-            entry.details.append((gettext("Reason"), event.note))
-            if due := _date_text(data.get("to")):
-                entry.details.append((gettext("New due date"), due))
-        elif event.kind == EventKind.NOTE and "hearing_days" in data:
-            entry.title = gettext("Hearing time not counted")
-            entry.details.append((gettext("Days"), str(data["hearing_days"])))
-            if due := _date_text(data.get("due_on")):
-                entry.details.append((gettext("New due date"), due))
-        elif event.kind == EventKind.NOTE and "due_on" in data:
-            entry.title = gettext("Due date set")
-            entry.details.append((gettext("Due on"), _date_text(data.get("due_on"))))
-        if entry.title:
-            entries.append(entry)
-    return entries
 
 
 def document_token(document: PetitionDocument) -> str:
@@ -236,9 +138,9 @@ def _matter_page(
     )
     context = {
         "petition": petition,
-        "status_label": _label(Status, petition.status),
+        "status_label": label_of(Status, petition.status),
         "finished": petition.status in FINISHED,
-        "stage_label": "" if petition.stage == Stage.NONE else _label(Stage, petition.stage),
+        "stage_label": "" if petition.stage == Stage.NONE else label_of(Stage, petition.stage),
         "timeline": public_timeline(petition),
         "documents": documents,
         "can_rate": _can_rate(petition) or rate_form is not None,

@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.utils.functional import Promise
 
@@ -19,7 +19,7 @@ from zhenwu.core.models import User
 from zhenwu.core.scoping import role_allows
 
 PER_PAGE = 50
-V = TypeVar("V", bound=Callable[..., HttpResponse])
+V = TypeVar("V", bound=Callable[..., HttpResponseBase])
 
 
 def require_action(action: str) -> Callable[[V], V]:
@@ -27,7 +27,7 @@ def require_action(action: str) -> Callable[[V], V]:
 
     def decorator(view: V) -> V:
         @functools.wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not role_allows(request_user(request), action):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
