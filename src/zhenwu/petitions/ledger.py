@@ -1,0 +1,306 @@
+"""The petition ledger (信访台账): filters, sort and the rows shown in the list and the export.
+
+The caller passes a queryset already scoped to the user (``selectors.petition_scope_q``); this
+module narrows and orders it and never widens it. ``LedgerFilterForm`` parses the same filters for
+the page and the API.
+"""
+
+import datetime
+from collections.abc import Iterable
+from typing import Any, TypedDict, TypeVar
+
+from django import forms
+from django.db.models import F, OrderBy, Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from zhenwu.core.forms import UnitCodeField
+from zhenwu.core.models import Unit, User
+from zhenwu.core.models.units import unit_subtree_q
+from zhenwu.core.personal_data import mask_id_number, mask_name, mask_phone
+from zhenwu.petitions.choices import IntakeChannel, Status
+from zhenwu.petitions.models import STAFF_STAGES, Category, Petition, Petitioner, PetitionParty
+from zhenwu.petitions.search import petition_search_filter, search_query_tokens
+
+P = TypeVar("P", bound=QuerySet[Petition])
+
+DEFAULT_SORT = "-received_at"
+#: The sorts a user may ask for; anything else falls back to DEFAULT_SORT. Ties go by id, so pages
+#: never repeat or skip a row.
+SORT_CHOICES = [
+    ("-received_at", _("Newest first")),
+    ("received_at", _("Oldest first")),
+    ("due_on", _("Deadline, soonest first")),
+    ("-due_on", _("Deadline, latest first")),
+    ("number", _("Registration number, ascending")),
+    ("-number", _("Registration number, descending")),
+    ("status", _("Status, A to Z")),
+    ("-status", _("Status, Z to A")),
+]
+SORTS = frozenset(key for key, _label in SORT_CHOICES)
+
+#: Columns the list page reads; everything else (the full text above all) stays deferred.
+LEDGER_FIELDS = (
+    "id",
+    "number",
+    "channel",
+    "summary",
+    "status",
+    "stage",
+    "due_on",
+    "received_at",
+    "accepted_at",
+    "declined_at",
+    "answered_at",
+    "closed_at",
+    "is_collective",
+    "headcount",
+    "unit__id",
+    "unit__name",
+    "unit__code",
+    "handling_unit__id",
+    "handling_unit__name",
+    "handling_unit__code",
+    "category__id",
+    "category__name",
+)
+
+
+class LedgerFilters(TypedDict, total=False):
+    """Keyword arguments of ``ledger_filter`` as parsed by ``LedgerFilterForm``."""
+
+    status: str | None
+    unit: Unit | None
+    category: Category | None
+    channel: str | None
+    received_from: datetime.date | None
+    received_to: datetime.date | None
+    overdue: bool
+    q: str
+    sort: str
+
+
+def _local_midnight(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_current_timezone())
+
+
+def ledger_order(sort: str) -> list[OrderBy]:
+    """The ORDER BY of a whitelisted sort (an unknown one gives the default), ties broken by id."""
+    if sort not in SORTS:
+        sort = DEFAULT_SORT
+    name = sort.removeprefix("-")
+    # Matters without a running deadline sort last either way (SQLite and PostgreSQL differ); the
+    # other columns are never null and keep the plain ORDER BY that their indexes serve.
+    nulls_last = True if name == "due_on" else None
+    if sort.startswith("-"):
+        return [F(name).desc(nulls_last=nulls_last), F("id").desc()]
+    return [F(name).asc(nulls_last=nulls_last), F("id").asc()]
+
+
+def ledger_filter(
+    queryset: P,
+    *,
+    status: str | None = None,
+    unit: Unit | None = None,
+    category: Category | None = None,
+    channel: str | None = None,
+    received_from: datetime.date | None = None,
+    received_to: datetime.date | None = None,
+    overdue: bool = False,
+    q: str = "",
+    sort: str = DEFAULT_SORT,
+    today: datetime.date | None = None,
+) -> P:
+    """``queryset`` narrowed by the ledger's filters and ordered by ``sort``.
+
+    ``unit``: matters registered by or assigned to the unit or any unit below it.
+    ``category``: the category and its sub-categories.
+    ``received_from`` / ``received_to``: local calendar days, both included.
+    ``overdue``: a staff deadline (acceptance, conclusion, review, re-review) passed before today.
+    ``q``: Chinese full-text search over the summary and text (``search.petition_search_filter``).
+    """
+    if status:
+        queryset = queryset.filter(status=status)
+    if unit is not None:
+        subtree = Unit.objects.filter(unit_subtree_q(unit.path)).values("id")
+        queryset = queryset.filter(Q(unit_id__in=subtree) | Q(handling_unit_id__in=subtree))
+    if category is not None:
+        categories = Category.objects.filter(Q(pk=category.pk) | Q(parent_id=category.pk)).values("id")
+        queryset = queryset.filter(category_id__in=categories)
+    if channel:
+        queryset = queryset.filter(channel=channel)
+    if received_from is not None:
+        queryset = queryset.filter(received_at__gte=_local_midnight(received_from))
+    if received_to is not None:
+        queryset = queryset.filter(received_at__lt=_local_midnight(received_to + datetime.timedelta(days=1)))
+    if overdue:
+        queryset = queryset.filter(stage__in=STAFF_STAGES, due_on__lt=today or timezone.localdate())
+    if q:
+        queryset = petition_search_filter(queryset, q)
+    return queryset.order_by(*ledger_order(sort))
+
+
+#: Where ``ledger_rows`` puts each matter's petitioners (a plain list, representatives first).
+PARTIES_ATTR = "ledger_parties"
+
+
+def ledger_rows(queryset: P) -> P:
+    """The columns the list shows, with units, category and petitioners in a fixed number of queries
+    (one for the matters, one for all their petitioners: ``petition.ledger_parties``)."""
+    parties = (
+        PetitionParty.objects.select_related("petitioner")
+        .only(
+            "id",
+            "petition_id",
+            "is_representative",
+            "petitioner__id",
+            "petitioner__name",
+            "petitioner__id_number",
+            "petitioner__phone",
+        )
+        .order_by("-is_representative", "id")
+    )
+    return (
+        queryset.select_related("unit", "handling_unit", "category")
+        .only(*LEDGER_FIELDS)
+        # A list attribute, not the related manager's cache: no queryset is built per row.
+        .prefetch_related(Prefetch("parties", queryset=parties, to_attr=PARTIES_ATTR))
+    )
+
+
+# --- what a row shows ---------------------------------------------------------------------------
+
+#: Separator of several petitioners in one cell (the Chinese enumeration comma).
+NAME_SEPARATOR = "、"
+
+
+def join_names(names: Iterable[str], *, unmasked: bool = False) -> str:
+    """张*明、李* (or the real names when the caller has authorised it)."""
+    return NAME_SEPARATOR.join(name if unmasked else mask_name(name) for name in names)
+
+
+def join_id_numbers(numbers: Iterable[str], *, unmasked: bool = False) -> str:
+    return NAME_SEPARATOR.join(n if unmasked else mask_id_number(n) for n in numbers if n)
+
+
+def join_phones(phones: Iterable[str], *, unmasked: bool = False) -> str:
+    return NAME_SEPARATOR.join(p if unmasked else mask_phone(p) for p in phones if p)
+
+
+def _petitioners(petition: Petition) -> list[Petitioner]:
+    parties = getattr(petition, PARTIES_ATTR, None)
+    if parties is None:  # a matter not loaded through ledger_rows: one query
+        parties = list(petition.parties.select_related("petitioner").order_by("-is_representative", "id"))
+    return [party.petitioner for party in parties]
+
+
+def ledger_petitioner_names(petition: Petition, *, unmasked: bool = False) -> str:
+    """张*明、李* (representatives first); real names only when the caller has authorised it."""
+    return join_names((p.name for p in _petitioners(petition)), unmasked=unmasked)
+
+
+def ledger_petitioner_id_numbers(petition: Petition, *, unmasked: bool = False) -> str:
+    return join_id_numbers((p.id_number for p in _petitioners(petition)), unmasked=unmasked)
+
+
+def ledger_petitioner_phones(petition: Petition, *, unmasked: bool = False) -> str:
+    return join_phones((p.phone for p in _petitioners(petition)), unmasked=unmasked)
+
+
+def is_overdue(stage: str, due_on: datetime.date | None, today: datetime.date) -> bool:
+    """The rule of the ``overdue`` filter, for one row: a staff deadline passed before today."""
+    return stage in STAFF_STAGES and due_on is not None and due_on < today
+
+
+def ledger_is_overdue(petition: Petition, *, today: datetime.date | None = None) -> bool:
+    return is_overdue(petition.stage, petition.due_on, today or timezone.localdate())
+
+
+def response_days(received_at: datetime.datetime, answered_at: datetime.datetime | None) -> float | None:
+    """Days from receipt to the written answer, one decimal; None while unanswered."""
+    if answered_at is None:
+        return None
+    return round((answered_at - received_at).total_seconds() / 86400, 1)
+
+
+def ledger_response_days(petition: Petition) -> float | None:
+    return response_days(petition.received_at, petition.answered_at)
+
+
+# --- the filter form (page and API) ---------------------------------------------------------------
+
+
+class LedgerFilterForm(forms.Form):
+    """The ledger's filters from a GET query string; ``ledger_filters()`` feeds ``ledger_filter``."""
+
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=100,
+        help_text=_("Words of the summary or text, each at least two characters long."),
+    )
+    status = forms.ChoiceField(label=_("Status"), choices=[("", _("All")), *Status.choices], required=False)
+    unit = UnitCodeField(label=_("Unit code"), required=False)
+    category = forms.ModelChoiceField(
+        label=_("Category"),
+        queryset=Category.objects.filter(is_active=True),
+        required=False,
+        empty_label=_("All"),
+    )
+    channel = forms.ChoiceField(
+        label=_("Channel"), choices=[("", _("All")), *IntakeChannel.choices], required=False
+    )
+    received_from = forms.DateField(
+        label=_("Received from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    received_to = forms.DateField(
+        label=_("Received until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    # A plain field, not a ChoiceField: an unknown sort (an old bookmark) falls back to the default
+    # instead of invalidating every other filter.
+    sort = forms.CharField(
+        label=_("Sort"), required=False, max_length=20, widget=forms.Select(choices=SORT_CHOICES)
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        unit_field = self.fields["unit"]
+        assert isinstance(unit_field, UnitCodeField)  # noqa: S101 -- declared above
+        unit_field.user = user  # unit codes resolve within the user's own scope
+
+    def clean_q(self) -> str:
+        q = str(self.cleaned_data.get("q") or "").strip()
+        if q and not search_query_tokens(q):
+            raise forms.ValidationError(
+                _("Enter a word of at least two characters."), code="search_too_short"
+            )
+        return q
+
+    def clean_sort(self) -> str:
+        sort = str(self.cleaned_data.get("sort") or "")
+        return sort if sort in SORTS else DEFAULT_SORT
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("received_from"), data.get("received_to")
+        if start and end and end < start:
+            raise forms.ValidationError(_("The end date is before the start date."))
+        return data
+
+    def ledger_filters(self) -> LedgerFilters:
+        """The keyword arguments for ``ledger_filter``; none (the whole ledger) if the form is invalid."""
+        if not self.is_valid():
+            return {}
+        data = self.cleaned_data
+        return LedgerFilters(
+            status=data.get("status") or None,
+            unit=data.get("unit"),
+            category=data.get("category"),
+            channel=data.get("channel") or None,
+            received_from=data.get("received_from"),
+            received_to=data.get("received_to"),
+            overdue=bool(data.get("overdue")),
+            q=data.get("q") or "",
+            sort=data.get("sort") or DEFAULT_SORT,
+        )

@@ -1,0 +1,260 @@
+"""The petition ledger: each filter, the sort whitelist, constant queries, the shared filter form."""
+
+import datetime
+from collections.abc import Iterable
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from zhenwu.core.scoping import Action
+from zhenwu.petitions.choices import IntakeChannel, Stage, Status
+from zhenwu.petitions.ledger import (
+    LedgerFilterForm,
+    ledger_filter,
+    ledger_is_overdue,
+    ledger_petitioner_names,
+    ledger_response_days,
+    ledger_rows,
+)
+from zhenwu.petitions.models import Category, Petition, Petitioner, PetitionParty
+from zhenwu.petitions.selectors import petition_list
+from zhenwu.petitions.tests.factories import at
+from zhenwu.petitions.tests.test_search import petition
+from zhenwu.testing.world import World
+
+
+def with_petitioners(pairs: Iterable[tuple[Petition, list[str]]]) -> None:
+    """Give each matter the named petitioners (bulk, like the matters; the first is the representative)."""
+    pairs = list(pairs)
+    people = Petitioner.objects.bulk_create(Petitioner(name=name) for _p, names in pairs for name in names)
+    people_iter = iter(people)
+    PetitionParty.objects.bulk_create(
+        PetitionParty(petition=p, petitioner=next(people_iter), is_representative=i == 0)
+        for p, names in pairs
+        for i, _name in enumerate(names)
+    )
+
+
+def numbers(queryset: Iterable[Petition]) -> list[str]:
+    return [p.number for p in queryset]
+
+
+def ledger(**filters: object) -> set[str]:
+    return set(numbers(ledger_filter(Petition.objects.all(), **filters)))  # type: ignore[arg-type]
+
+
+def test_status_channel_and_category(world: World) -> None:
+    labour = Category.objects.create(name="劳动社保", code="LABOUR")
+    wages = Category.objects.create(name="工资", code="WAGES", parent=labour)
+    land = Category.objects.create(name="土地", code="LAND")
+    a, b, c, d = Petition.objects.bulk_create(
+        [
+            petition(world.township, category=labour, status=Status.ACCEPTED),
+            petition(world.township, category=wages, channel=IntakeChannel.LETTER),
+            petition(world.township, category=land, channel=IntakeChannel.LETTER, status=Status.CLOSED),
+            petition(world.township),
+        ]
+    )
+    assert ledger(status=Status.ACCEPTED) == {a.number}
+    assert ledger(status=Status.REGISTERED) == {b.number, d.number}
+    assert ledger(channel=IntakeChannel.LETTER) == {b.number, c.number}
+    assert ledger(category=labour) == {a.number, b.number}  # with its sub-category
+    assert ledger(category=wages) == {b.number}
+    assert ledger(category=land, channel=IntakeChannel.LETTER, status=Status.CLOSED) == {c.number}
+    assert ledger() == {a.number, b.number, c.number, d.number}
+
+
+def test_unit_filter_takes_the_subtree_registered_or_assigned(world: World) -> None:
+    here, assigned, village, elsewhere = Petition.objects.bulk_create(
+        [
+            petition(world.township),
+            petition(world.township, handling_unit=world.village, status=Status.ASSIGNED),
+            petition(world.village),
+            petition(world.other_township),
+        ]
+    )
+    assert ledger(unit=world.township) == {here.number, assigned.number, village.number}
+    assert ledger(unit=world.village) == {assigned.number, village.number}
+    assert ledger(unit=world.village2) == set()
+    assert ledger(unit=world.county) == {here.number, assigned.number, village.number, elsewhere.number}
+
+
+def test_received_dates_are_local_days_both_included(world: World) -> None:
+    def moment(day: str, hour: int, minute: int = 0, second: int = 0) -> datetime.datetime:
+        return at(day, hour).replace(minute=minute, second=second)
+
+    before, first, last, after = Petition.objects.bulk_create(
+        [
+            petition(world.township, received_at=moment("2026-02-28", 23, 59, 59)),
+            petition(world.township, received_at=moment("2026-03-01", 0)),  # 2026-02-28 16:00 UTC
+            petition(world.township, received_at=moment("2026-03-31", 23, 59, 59)),
+            petition(world.township, received_at=moment("2026-04-01", 0)),
+        ]
+    )
+    march = {"received_from": datetime.date(2026, 3, 1), "received_to": datetime.date(2026, 3, 31)}
+    assert ledger(**march) == {first.number, last.number}
+    assert ledger(received_from=datetime.date(2026, 3, 31)) == {last.number, after.number}
+    assert ledger(received_to=datetime.date(2026, 2, 28)) == {before.number}
+    one_day = datetime.date(2026, 3, 1)
+    assert ledger(received_from=one_day, received_to=one_day) == {first.number}
+
+
+def test_overdue_means_a_staff_deadline_before_today(world: World) -> None:
+    day = datetime.date
+    late, due_today, residents_window, late_conclusion, no_deadline = Petition.objects.bulk_create(
+        [
+            petition(world.township, stage=Stage.ACCEPTANCE, due_on=day(2026, 4, 9)),
+            petition(world.township, stage=Stage.ACCEPTANCE, due_on=day(2026, 4, 10)),
+            petition(world.township, stage=Stage.REVIEW_REQUEST, due_on=day(2026, 4, 1)),
+            petition(world.township, stage=Stage.CONCLUSION, due_on=day(2026, 4, 5)),
+            petition(world.township, stage=Stage.NONE, due_on=None),
+        ]
+    )
+    # 2026-04-10 00:30 in Shanghai is still 04-09 in UTC: the local day counts.
+    with time_machine.travel(at("2026-04-10", 0).replace(minute=30), tick=False):
+        assert ledger(overdue=True) == {late.number, late_conclusion.number}
+        rows = {p.number: ledger_is_overdue(p) for p in Petition.objects.all()}
+    assert rows == {
+        late.number: True,
+        due_today.number: False,
+        residents_window.number: False,
+        late_conclusion.number: True,
+        no_deadline.number: False,
+    }
+    with time_machine.travel(at("2026-04-09", 23), tick=False):
+        assert ledger(overdue=True) == {late_conclusion.number}
+
+
+def test_sorts_are_whitelisted_and_ties_go_by_id(world: World) -> None:
+    day = datetime.date
+    rows = Petition.objects.bulk_create(
+        [
+            petition(world.township, number="B", received_at=at("2026-03-02"), due_on=day(2026, 3, 20)),
+            petition(world.township, number="A", received_at=at("2026-03-03"), due_on=None),
+            petition(world.township, number="D", received_at=at("2026-03-02"), due_on=day(2026, 3, 10)),
+            petition(world.township, number="C", received_at=at("2026-03-01"), due_on=day(2026, 3, 20)),
+        ]
+    )
+    b, a, d, c = (p.number for p in rows)
+
+    def order(sort: str) -> list[str]:
+        return numbers(ledger_filter(Petition.objects.all(), sort=sort))
+
+    assert order("-received_at") == [a, d, b, c]  # same day: higher id first
+    assert order("received_at") == [c, b, d, a]
+    assert order("number") == ["A", "B", "C", "D"]
+    assert order("-number") == ["D", "C", "B", "A"]
+    assert order("due_on") == [d, b, c, a]  # no deadline last
+    assert order("-due_on") == [c, b, d, a]  # no deadline last either way
+    assert order("status") == [b, a, d, c]  # all equal: by id
+    for unknown in ("summary", "-content", "received_at; DROP TABLE x", ""):
+        assert order(unknown) == order("-received_at")
+
+
+def test_rows_take_a_constant_number_of_queries(world: World) -> None:
+    category = Category.objects.create(name="劳动社保", code="LABOUR")
+    visible = petition_list(user=world.user("office"), action=Action.PETITION_VIEW)
+
+    def make(count: int) -> None:
+        created = Petition.objects.bulk_create(
+            petition(world.township, category=category, handling_unit=world.village, summary="拖欠工资")
+            for _ in range(count)
+        )
+        with_petitioners((p, ["张小明", "李四"]) for p in created)
+
+    def render_page() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as ctx:
+            shown = [
+                (p.unit.name, p.handling_unit and p.handling_unit.name, p.category and p.category.name)
+                + (ledger_petitioner_names(p), ledger_response_days(p), ledger_is_overdue(p))
+                for p in ledger_rows(ledger_filter(visible, q="工资"))
+            ]
+        assert set(shown) == {("河坝镇", "河东村", "劳动社保", "张*明、李*", None, False)}
+        return len(shown), len(ctx.captured_queries)
+
+    make(5)
+    assert render_page() == (5, 2)  # the matters with units and category; their petitioners
+    make(45)
+    assert render_page() == (50, 2)
+
+
+def test_petitioner_names_masked_unless_asked(world: World) -> None:
+    (p,) = Petition.objects.bulk_create([petition(world.township)])
+    with_petitioners([(p, ["张小明", "欧阳小明", "李四"])])
+    row = ledger_rows(Petition.objects.all()).get()
+    assert ledger_petitioner_names(row) == "张*明、欧**明、李*"
+    assert ledger_petitioner_names(row, unmasked=True) == "张小明、欧阳小明、李四"
+
+
+def test_response_days_from_receipt_to_answer(world: World) -> None:
+    received = at("2026-03-02", 9)
+    (open_matter, answered) = Petition.objects.bulk_create(
+        [
+            petition(world.township, received_at=received),
+            petition(
+                world.township, received_at=received, answered_at=received + datetime.timedelta(hours=84)
+            ),
+        ]
+    )
+    assert ledger_response_days(open_matter) is None
+    assert ledger_response_days(answered) == 3.5
+
+
+# --- the filter form --------------------------------------------------------------------------------
+
+
+def test_form_parses_every_filter(world: World) -> None:
+    category = Category.objects.create(name="土地", code="LAND")
+    form = LedgerFilterForm(
+        {
+            "q": " 工资 ",
+            "status": Status.ACCEPTED,
+            "unit": "hb-01",
+            "category": str(category.pk),
+            "channel": IntakeChannel.PHONE,
+            "received_from": "2026-03-01",
+            "received_to": "2026-03-31",
+            "overdue": "on",
+            "sort": "due_on",
+        },
+        user=world.user("office"),
+    )
+    assert form.ledger_filters() == {
+        "q": "工资",
+        "status": Status.ACCEPTED,
+        "unit": world.village,
+        "category": category,
+        "channel": IntakeChannel.PHONE,
+        "received_from": datetime.date(2026, 3, 1),
+        "received_to": datetime.date(2026, 3, 31),
+        "overdue": True,
+        "sort": "due_on",
+    }
+    empty = LedgerFilterForm({}, user=world.user("office")).ledger_filters()
+    assert empty["sort"] == "-received_at" and empty["q"] == "" and not empty["overdue"]
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"q": "地"}, "q"),  # one character: the index cannot serve it
+        ({"q": "。！"}, "q"),
+        ({"unit": "SQ"}, "unit"),  # outside the office's scope
+        ({"received_from": "2026-03-31", "received_to": "2026-03-01"}, "__all__"),
+        ({"status": "lost"}, "status"),
+    ],
+)
+def test_form_refuses_bad_filters(world: World, data: dict[str, str], field: str) -> None:
+    form = LedgerFilterForm(data, user=world.user("office"))
+    assert not form.is_valid()
+    assert field in form.errors
+    assert form.ledger_filters() == {}
+
+
+def test_form_unknown_sort_is_the_default(world: World) -> None:
+    form = LedgerFilterForm({"sort": "content", "status": Status.CLOSED}, user=world.user("office"))
+    assert form.is_valid()
+    assert form.ledger_filters()["sort"] == "-received_at"
+    assert form.ledger_filters()["status"] == Status.CLOSED

@@ -1,0 +1,208 @@
+"""Chinese full-text search: bigram tokens, the per-vendor index (FTS5 / GIN), and its upkeep."""
+
+import itertools
+
+import pytest
+from django.db import connection, transaction
+
+from zhenwu.core.models import Unit
+from zhenwu.core.scoping import Action
+from zhenwu.petitions.choices import IntakeChannel
+from zhenwu.petitions.models import Petition
+from zhenwu.petitions.search import (
+    MAX_TOKENS,
+    SQLITE_TRIGGERS,
+    petition_search_filter,
+    search_query_tokens,
+    search_text_for,
+    sqlite_search_triggers_create,
+)
+from zhenwu.petitions.selectors import petition_list
+from zhenwu.petitions.tests.factories import at
+from zhenwu.testing.world import World
+
+_numbers = itertools.count(1)
+
+
+def petition(
+    unit: Unit, *, summary: str = "邻里纠纷", content: str = "反映邻里纠纷问题。", **fields: object
+) -> Petition:
+    """An unsaved matter with every required field, for bulk_create (as the services would fill it)."""
+    values: dict[str, object] = {
+        "number": f"T-{next(_numbers):07d}",
+        "query_code_hash": "x",
+        "channel": IntakeChannel.VISIT,
+        "unit": unit,
+        "summary": summary,
+        "content": content,
+        "received_at": at("2026-03-02"),
+        "search_text": search_text_for(summary, content),
+    }
+    values.update(fields)
+    return Petition(**values)
+
+
+def found(q: str) -> set[str]:
+    return set(petition_search_filter(Petition.objects.all(), q).values_list("summary", flat=True))
+
+
+# --- tokens -----------------------------------------------------------------------------------------
+
+
+def test_search_text_is_distinct_bigrams_and_lowercase_words_summary_first() -> None:
+    assert search_text_for("拖欠工资", "工资，土地！ABC公司 2026年") == "拖欠 欠工 工资 土地 abc 公司 2026"
+    # Punctuation and single characters between them cut the runs; full-width letters count as ASCII.
+    assert search_text_for("地", "ＡＢＣ１２３") == "abc123"
+    assert search_text_for("", "") == ""
+
+
+def test_search_text_is_capped() -> None:
+    text = "".join(chr(0x4E00 + i) for i in range(MAX_TOKENS + 500))
+    assert len(search_text_for("工资", text).split()) == MAX_TOKENS
+    assert search_text_for("工资", text).startswith("工资 ")
+
+
+def test_query_tokens_match_the_index_tokens() -> None:
+    assert search_query_tokens("工资") == ["工资"]
+    assert search_query_tokens(" 拖欠工资 ") == ["拖欠", "欠工", "工资"]
+    assert search_query_tokens("地") == []
+    assert search_query_tokens("\"'*") == []
+    assert search_query_tokens("工资 OR 土地") == ["工资", "or", "土地"]
+
+
+# --- searching through the index -------------------------------------------------------------------
+
+
+@pytest.fixture
+def matters(world: World) -> list[Petition]:
+    return Petition.objects.bulk_create(
+        [
+            petition(world.township, summary="拖欠工资问题", content="老板拖欠工资三个月未付。"),
+            petition(world.township, summary="土地纠纷", content="承包土地被邻村占用。"),
+            petition(world.village, summary="邻里纠纷", content="对方扣押本人工资卡。"),
+            petition(world.other_township, summary="道路修缮", content="村道破损，雨天难行。"),
+        ]
+    )
+
+
+def test_two_character_words_are_found_in_summary_and_text(matters: list[Petition]) -> None:
+    assert found("工资") == {"拖欠工资问题", "邻里纠纷"}  # summary / text only
+    assert found("土地") == {"土地纠纷"}
+    assert found("雨天") == {"道路修缮"}
+    assert found("医保") == set()
+
+
+def test_a_longer_phrase_needs_all_its_pieces(matters: list[Petition]) -> None:
+    assert found("拖欠工资") == {"拖欠工资问题"}  # not the matter that only mentions 工资
+    assert found("工资 土地") == set()
+    assert found("邻村 土地") == {"土地纠纷"}
+
+
+def test_search_composes_with_the_scope(world: World, matters: list[Petition]) -> None:
+    visible = petition_list(user=world.user("office"), action=Action.PETITION_VIEW)
+    assert {p.summary for p in petition_search_filter(visible, "纠纷")} == {"土地纠纷", "邻里纠纷"}
+    reporter = petition_list(user=world.user("reporter"), action=Action.PETITION_VIEW)
+    assert {p.summary for p in petition_search_filter(reporter, "纠纷")} == {"邻里纠纷"}
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        '"',
+        '工资" OR "土地',
+        "工资*",
+        "OR",
+        "NEAR(工资 土地)",
+        "'; DROP TABLE petitions_petition; --",
+        "工资 -土地",
+        "^工资",
+        "::",
+    ],
+)
+def test_hostile_queries_are_only_words(matters: list[Petition], q: str) -> None:
+    result = found(q)
+    assert result <= {p.summary for p in matters}
+    assert Petition.objects.count() == len(matters)
+
+
+def test_query_operators_are_not_syntax(matters: list[Petition]) -> None:
+    # "OR" is a word here, not an operator: no matter contains "or", so nothing matches.
+    assert found('工资" OR "土地') == set()
+    assert found("工资*") == {"拖欠工资问题", "邻里纠纷"}  # the star is punctuation, not a prefix search
+
+
+def test_single_character_falls_back_to_the_summary(matters: list[Petition]) -> None:
+    assert found("资") == {"拖欠工资问题"}  # summary only: the text of 邻里纠纷 mentions 工资 too
+    assert found("") == {p.summary for p in matters}
+
+
+def test_index_follows_updates_and_deletes(world: World, matters: list[Petition]) -> None:
+    first = matters[0]
+    Petition.objects.filter(pk=first.pk).update(
+        summary="医保报销",
+        content="医保报销被拒。",
+        search_text=search_text_for("医保报销", "医保报销被拒。"),
+    )
+    assert found("医保") == {"医保报销"}
+    assert found("拖欠") == set()
+    first.refresh_from_db()
+    first.summary, first.content = "宅基地纠纷", "宅基地边界不清。"
+    first.search_text = search_text_for(first.summary, first.content)
+    first.save()
+    assert found("宅基") == {"宅基地纠纷"} and found("医保") == set()
+    # A save that leaves the text alone keeps it indexed (the trigger skips unchanged text).
+    first.save()
+    assert found("宅基") == {"宅基地纠纷"}
+    Petition.objects.filter(pk=first.pk).delete()
+    assert found("宅基") == set()
+    assert found("土地") == {"土地纠纷"}
+
+
+def test_many_matters_are_indexed_by_bulk_create(world: World) -> None:
+    Petition.objects.bulk_create(
+        petition(world.township, summary=f"第{i}号 工资" if i % 3 == 0 else f"第{i}号 土地", content="")
+        for i in range(300)
+    )
+    assert len(found("工资")) == 100 and len(found("土地")) == 200
+
+
+# --- the index is really used -----------------------------------------------------------------------
+
+
+def test_explain_shows_the_index(world: World, matters: list[Petition]) -> None:
+    visible = petition_list(user=world.user("office"), action=Action.PETITION_VIEW)
+    query = petition_search_filter(visible, "工资").order_by("-received_at", "-id")
+    if connection.vendor == "sqlite":
+        plan = query.explain()
+        assert "VIRTUAL TABLE INDEX" in plan and "petitions_search" in plan, plan
+    else:
+        with transaction.atomic(), connection.cursor() as cursor:
+            # A few rows would be scanned anyway; forbid that to see which index the planner can use.
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            plan = query.explain()
+        assert "petitions_search_gin" in plan, plan
+        assert "to_tsvector('simple'::regconfig, search_text)" in plan, plan
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite keeps its index with triggers")
+def test_sqlite_triggers_exist_and_can_be_recreated(matters: list[Petition]) -> None:
+    def triggers() -> dict[str, str]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s",
+                ["petitions_petition"],
+            )
+            return dict(cursor.fetchall())
+
+    expected = {name: sql.replace("IF NOT EXISTS ", "") for name, sql in SQLITE_TRIGGERS.items()}
+    # The migration's triggers are the ones search.py would re-create (the two copies agree). If this
+    # fails after a new migration, that migration rebuilt the table: call sqlite_search_triggers_create.
+    assert triggers() == expected
+    with connection.cursor() as cursor:
+        for name in SQLITE_TRIGGERS:
+            cursor.execute(f"DROP TRIGGER {name}")  # noqa: S608 -- names from our constant
+    Petition.objects.bulk_create([petition(matters[0].unit, summary="养老保险", content="")])
+    assert found("养老") == set()  # not indexed without the triggers
+    sqlite_search_triggers_create(connection)
+    assert triggers() == expected
+    assert found("养老") == {"养老保险"} and found("工资") == {"拖欠工资问题", "邻里纠纷"}
