@@ -145,7 +145,12 @@ def _event(
 
 
 def _locked(petition: Petition) -> Petition:
-    return Petition.objects.select_for_update().select_related("unit", "handling_unit").get(pk=petition.pk)
+    # of=("self",): PostgreSQL cannot lock the nullable side of the outer join to handling_unit.
+    return (
+        Petition.objects.select_for_update(of=("self",))
+        .select_related("unit", "handling_unit")
+        .get(pk=petition.pk)
+    )
 
 
 def _move(
@@ -241,7 +246,9 @@ def _petitioner(data: PetitionerIn, *, staff_intake: bool) -> Petitioner:
     if id_number and staff_intake:
         existing = Petitioner.objects.select_for_update().filter(id_number=id_number).order_by("-pk").first()
         if existing is not None:
-            changed = [f for f in ("phone", "address") if getattr(candidate, f) not in ("", getattr(existing, f))]
+            changed = [
+                f for f in ("phone", "address") if getattr(candidate, f) not in ("", getattr(existing, f))
+            ]
             for f in changed:
                 setattr(existing, f, getattr(candidate, f))
             if changed:
