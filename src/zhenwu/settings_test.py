@@ -22,4 +22,5 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not ":memory:": the test database then runs in WAL mode with the busy timeout like
     # production, so tests with concurrent threads wait for locks instead of failing at once.
     # One file per process, so parallel runs (xdist workers, two developers' runs) never share it.
-    DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"zhenwu-test-{os.getpid()}.sqlite3")}
+    TEST_DB = Path(tempfile.gettempdir()) / f"zhenwu-test-{os.getpid()}.sqlite3"
+    DATABASES["default"]["TEST"] = {"NAME": str(TEST_DB)}
