@@ -319,7 +319,9 @@ def petition_document_generate(*, actor: User, petition: Petition, kind: str) ->
     if not petition_list(user=actor, action=action).filter(pk=petition.pk).exists():
         raise PermissionRefused()
     petition = (
-        Petition.objects.select_for_update().select_related("unit", "handling_unit").get(pk=petition.pk)
+        Petition.objects.select_for_update(of=("self",))
+        .select_related("unit", "handling_unit")
+        .get(pk=petition.pk)
     )
     # Everything that can refuse runs before anything is written.
     content = render_docx(build_document(petition, kind, issued_on=today()))
