@@ -33,7 +33,7 @@ from zhenwu.core.personal_data import (
 from zhenwu.core.scoping import Action, has_instance_scope, unit_in_scope
 from zhenwu.core.selectors import access_person, access_unit
 from zhenwu.petitions import services
-from zhenwu.petitions.attachments import ACCEPTED_KINDS, access_attachment, attachment_add, attachment_open
+from zhenwu.petitions.attachments import ACCEPTED_KINDS, attachment_add, attachment_download
 from zhenwu.petitions.choices import DeclineRoute, DocumentKind, EventKind, IntakeChannel, Stage
 from zhenwu.petitions.choices import Status as PetitionStatus
 from zhenwu.petitions.ledger import (
@@ -799,8 +799,10 @@ def content_disposition(filename: str) -> str:
     },
 )
 def download_attachment(request: HttpRequest, petition_id: int, attachment_id: int) -> object:
-    attachment = access_attachment(api_user(request), petition_id, attachment_id)
-    response = FileResponse(attachment_open(attachment), content_type=attachment.content_type)
+    """The file, sent as an attachment; each download is recorded as a view of personal data."""
+    user, petition = _matter(request, petition_id)
+    attachment, stored = attachment_download(actor=user, petition=petition, attachment_id=attachment_id)
+    response = FileResponse(stored, content_type=attachment.content_type)
     response["Content-Disposition"] = content_disposition(attachment.original_name)
     response["Content-Length"] = str(attachment.size)
     response["X-Content-Type-Options"] = "nosniff"

@@ -264,3 +264,27 @@ def attachment_open(attachment: Attachment) -> File:
     except FileNotFoundError:
         raise NotFound() from None
     return stored
+
+
+@transaction.atomic
+def attachment_download(
+    *, actor: User, petition: Petition, attachment_id: int | str
+) -> tuple[Attachment, File]:
+    """One attachment of a matter in the actor's scope, open for reading; every download is audited.
+
+    Scanned letters and photos often show ID cards, so each copy taken is recorded as a view of
+    personal data (as a notice's download is). Out of scope, or not this matter's: NotFound.
+    """
+    attachment = access_attachment(actor, petition.pk, attachment_id)  # same matter, scope re-checked
+    # The original name may carry a resident's name: the audit row names the matter and the id only.
+    audit_record(
+        actor=actor,
+        action=AuditAction.VIEW_PERSONAL,
+        obj=attachment,
+        object_repr=f"{petition.number} #{attachment.pk}",
+        unit=petition.unit,
+        changes={"fields": ["attachment"]},
+        note="download",
+    )
+    # A file gone from storage raises NotFound here, which takes the audit row back with it.
+    return attachment, attachment_open(attachment)

@@ -12,6 +12,7 @@ from zhenwu.core.models import User
 from zhenwu.core.rules import get_rule
 from zhenwu.core.scoping import Action, has_instance_scope, scope_queryset
 from zhenwu.core.validators import validate_phone
+from zhenwu.petitions.attachments import ACCEPTED_KINDS
 from zhenwu.petitions.choices import DeclineRoute, IntakeChannel
 from zhenwu.petitions.models import Category, Petition
 from zhenwu.petitions.selectors import petition_list
@@ -216,3 +217,19 @@ class LinkForm(ActionForm):
                 _("No matter with this number is visible to you."), code="unknown_petition"
             )
         return other
+
+
+# --- attachments ---------------------------------------------------------------------------------
+
+
+class AttachmentForm(forms.Form):
+    """One file to attach to a matter; what it is and whether it is accepted is the service's check."""
+
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_("PDF, images, Word, Excel or plain text. The content is checked, not only the name."),
+        widget=forms.FileInput(
+            # A hint for the browser's file picker only: the service decides by the file's content.
+            attrs={"accept": ",".join(sorted({e for kind in ACCEPTED_KINDS for e in kind.name_extensions}))}
+        ),
+    )

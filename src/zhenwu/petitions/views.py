@@ -1,4 +1,4 @@
-"""Staff pages of petitions: the ledger, intake, one matter (timeline, documents, actions), export.
+"""Staff pages of petitions: ledger, intake, one matter (timeline, documents, attachments, actions), export.
 
 Thin views (STYLE.md §9): each reads its input, calls one selector or service and renders or
 redirects. The actions on a matter are one table (``ACTIONS``): each row names its URL, the role
@@ -6,6 +6,7 @@ action that gates it, its form, the one service it calls and when the page offer
 """
 
 import datetime
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +20,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from zhenwu.core.deadlines import DeadlineState, deadline_state
 from zhenwu.core.exceptions import (
@@ -46,6 +47,7 @@ from zhenwu.core.views.common import (
     run_and_redirect,
 )
 from zhenwu.petitions import services
+from zhenwu.petitions.attachments import ACCEPTED_KINDS, attachment_add, attachment_download
 from zhenwu.petitions.choices import DocumentKind, EventKind, IntakeChannel, Stage, Status
 from zhenwu.petitions.documents import (
     DOCUMENT_ACTIONS,
@@ -59,6 +61,7 @@ from zhenwu.petitions.forms import (
     ActionForm,
     AnswerForm,
     AssignForm,
+    AttachmentForm,
     DeclineForm,
     ExtendForm,
     HearingForm,
@@ -71,7 +74,7 @@ from zhenwu.petitions.forms import (
     RecuseForm,
 )
 from zhenwu.petitions.ledger import LedgerFilterForm, ledger_filter, ledger_petitioner_names, ledger_rows
-from zhenwu.petitions.models import STAFF_STAGES, Petition, PetitionEvent, PetitionParty
+from zhenwu.petitions.models import STAFF_STAGES, Attachment, Petition, PetitionEvent, PetitionParty
 from zhenwu.petitions.search import petition_search_filter
 from zhenwu.petitions.selectors import access_petition, petition_list, petitioner_history
 from zhenwu.petitions.transitions import can_move
@@ -83,6 +86,8 @@ PERSONAL_FIELDS = ("name", "id_number", "phone", "address")
 FINISHED = (Status.DECLINED, Status.CLOSED, Status.RE_REVIEWED)
 RELATED_LIMIT = 20
 DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+#: The short name of each accepted file type ("PDF", "PNG", ...), shown in the attachments list.
+KIND_LABELS = {kind.content_type: kind.extension.lstrip(".").upper() for kind in ACCEPTED_KINDS}
 #: The rules-table code of each later stage's clock (for its warning days).
 STAGE_RULES: dict[str, str] = {
     Stage.CONCLUSION: "petition.conclude",
@@ -531,6 +536,24 @@ def _event_rows(events: list[PetitionEvent]) -> list[EventRow]:
     return rows
 
 
+@dataclass(frozen=True)
+class AttachmentRow:
+    attachment: Attachment
+    kind: str  # the type detected from the content at upload ("PDF", "PNG", ...)
+    size_kb: float  # rounded up to 0.1 KB: a 20-byte note is 0.1 KB, not 0.0
+
+
+def _attachment_rows(attachments: list[Attachment]) -> list[AttachmentRow]:
+    return [
+        AttachmentRow(
+            attachment,
+            KIND_LABELS.get(attachment.content_type, attachment.content_type),
+            math.ceil(attachment.size * 10 / 1024) / 10,
+        )
+        for attachment in attachments
+    ]
+
+
 def _petitioner_rows(parties: list[PetitionParty], revealed: bool) -> list[dict[str, Any]]:
     rows = []
     for party in parties:
@@ -601,6 +624,11 @@ def _detail(
             actions.append((spec, _action_form(spec, user), False))
     earlier, duplicates = _related(user, petition, parties)
     linked = {link.to_petition_id for link in petition.links_from.all()}
+    # The service's rule (``attachments._require_on_matter``): the handle action on a matter in sight;
+    # handle and view share one scope, so on a page the user can see the role decides.
+    attachment_form = None
+    if role_allows(user, Action.PETITION_HANDLE):
+        attachment_form = AttachmentForm(auto_id="id_attachment_%s")
     response = render(
         request,
         "petitions/petition_detail.html",
@@ -613,6 +641,9 @@ def _detail(
             "can_reveal": user_can(user, Action.PERSONAL_VIEW, petition.unit) and not revealed,
             "events": _event_rows(list(petition.events.all())),
             "documents": list(petition.documents.all()),
+            # One query whatever the number of files and uploaders.
+            "attachments": _attachment_rows(list(petition.attachments.select_related("uploaded_by"))),
+            "attachment_form": attachment_form,
             "generate": [
                 (kind, label)
                 for kind, label in DocumentKind.choices
@@ -702,6 +733,49 @@ def petition_document_view(request: HttpRequest, pk: int, doc_id: int) -> HttpRe
     return response
 
 
+# --- attachments -------------------------------------------------------------------------------
+
+
+@require_POST
+@require_action(Action.PETITION_HANDLE)
+def petition_attachment_add_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Attach one uploaded file; a refusal (type, size, a name that lies) is a message, nothing stored."""
+    user = request_user(request)
+    petition = access_petition(user, pk, Action.PETITION_VIEW)
+    form = AttachmentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        reason = " ".join(str(error) for errors in form.errors.values() for error in errors)
+        messages.error(request, _("The file was not attached: %(reason)s") % {"reason": reason})
+    else:
+        try:
+            attachment = attachment_add(actor=user, petition=petition, upload=form.cleaned_data["file"])
+        except DomainError as exc:
+            messages.error(request, _("The file was not attached: %(reason)s") % {"reason": exc.message})
+        else:
+            messages.success(request, _("%(name)s is attached.") % {"name": attachment.original_name})
+    return redirect(reverse("petitions:detail", args=[petition.pk]) + "#attachments")
+
+
+@require_safe
+@require_action(Action.PETITION_VIEW)
+def petition_attachment_view(request: HttpRequest, pk: int, attachment_id: int) -> HttpResponseBase:
+    """Download an attachment of a matter in sight (else 404); each download is audited."""
+    user = request_user(request)
+    petition = access_petition(user, pk, Action.PETITION_VIEW)
+    attachment, stored = attachment_download(actor=user, petition=petition, attachment_id=attachment_id)
+    response = FileResponse(
+        stored,
+        as_attachment=True,  # never shown inline: the browser saves it (RFC 5987 name for Chinese names)
+        filename=attachment.original_name,
+        content_type=attachment.content_type,  # the type detected at upload, not the name's or browser's
+    )
+    response["Content-Length"] = str(attachment.size)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "no-store, private"
+    return response
+
+
 urlpatterns: list[URLPattern] = [
     path("", petition_list_view, name="list"),
     path("new/", petition_register_view, name="register"),
@@ -709,6 +783,8 @@ urlpatterns: list[URLPattern] = [
     path("<int:pk>/", petition_detail_view, name="detail"),
     path("<int:pk>/documents/generate/", petition_document_generate_view, name="document_generate"),
     path("<int:pk>/documents/<int:doc_id>/", petition_document_view, name="document"),
+    path("<int:pk>/attachments/", petition_attachment_add_view, name="attachment_add"),
+    path("<int:pk>/attachments/<int:attachment_id>/", petition_attachment_view, name="attachment"),
     *(
         path(f"<int:pk>/{spec.name.replace('_', '-')}/", _action_view(spec), name=spec.name)
         for spec in ACTIONS
