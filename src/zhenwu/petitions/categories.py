@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from zhenwu.core.audit import audit_record
+from zhenwu.core.audit import audit_record, diff, snapshot
 from zhenwu.core.choices import AuditAction
 from zhenwu.core.exceptions import ValidationFailed
 from zhenwu.core.models import User
@@ -57,6 +57,21 @@ def category_set_active(*, actor: User, category: Category, is_active: bool) -> 
             obj=category,
             changes={"is_active": [not is_active, is_active]},
         )
+    return category
+
+
+@transaction.atomic
+def category_update(*, actor: User, category: Category, name: str) -> Category:
+    """Rename a category; its code never changes, since exports and imports match categories by code."""
+    require(actor, Action.PETITION_MANAGE)
+    category = Category.objects.select_for_update().get(pk=category.pk)
+    before = snapshot(category, ["name"])
+    category.name = name.strip()
+    validated(category)
+    changes = diff(before, snapshot(category, ["name"]))
+    if changes:
+        category.save(update_fields=["name"])
+        audit_record(actor=actor, action=AuditAction.UPDATE, obj=category, changes=changes)
     return category
 
 
