@@ -13,8 +13,10 @@ from collections.abc import Callable
 from typing import Any
 
 import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from zhenwu.petitions import services as s
+from zhenwu.petitions.attachments import attachment_add
 from zhenwu.petitions.choices import DocumentKind
 from zhenwu.petitions.documents import petition_document_generate
 from zhenwu.petitions.models import Petition
@@ -42,6 +44,12 @@ RECUSERS = expect(admin=302, office=302, leader=302, reporter=404, mediator=302,
 #: leader and the mediator (only the office issues it) with a message.
 GENERATORS = expect(admin=302, office=302, leader=302, reporter=404, mediator=302, oversight=403)
 DOWNLOADERS = expect(admin=200, office=200, leader=403, reporter=404, mediator=403, oversight=403)
+#: Attaching a file to a township matter: whoever handles matters (oversight only reads); the reporter
+#: does not see a matter that is not assigned to the village.
+ATTACHERS = expect(admin=302, office=302, leader=302, reporter=404, mediator=302, oversight=403)
+#: A matter of 石桥镇 (SQ): only the administrator sees it; oversight is refused before scope is looked at.
+ATTACHERS_OTHER_TOWNSHIP = {**OTHER_TOWNSHIP, "admin": 302, "oversight": 403}
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
 OPINION = {
     "request": "要求支付拖欠工资",
@@ -92,6 +100,27 @@ def under_re_review(w: World) -> Petition:
 
 def other_township(w: World) -> Petition:
     return register(w.user("admin"), w.other_township, name="李四", id_number=ID_B)[0]
+
+
+def assigned_elsewhere(w: World) -> Petition:
+    """Handled by the other village (HB-02): the HB-01 reporter does not see it."""
+    return s.petition_assign(actor=w.user("office"), petition=accepted(w), handling_unit=w.village2)
+
+
+def _upload(w: World) -> dict[str, Any]:
+    return {"file": SimpleUploadedFile("材料.pdf", PDF)}
+
+
+def _attachment(build: Callable[[World], Petition]) -> Callable[[World], dict[str, Any]]:
+    """A matter built by ``build`` with one PDF attached (by the administrator, who sees every matter)."""
+
+    def kwargs(w: World) -> dict[str, Any]:
+        with time_machine.travel(at("2026-03-02"), tick=False):
+            petition = build(w)
+            attachment = attachment_add(actor=w.user("admin"), petition=petition, upload=_upload(w)["file"])
+        return {"pk": petition.pk, "attachment_id": attachment.pk}
+
+    return kwargs
 
 
 def _document(w: World) -> dict[str, Any]:
@@ -157,6 +186,20 @@ TABLE: dict[str, list[Check]] = {
         Check(OTHER_TOWNSHIP, kwargs=_spring(other_township)),
     ],
     "petitions:document": [Check(DOWNLOADERS, kwargs=_document)],
+    "petitions:attachment_add": [
+        Check(POST_ONLY, kwargs=_spring(registered)),
+        Check(ATTACHERS, method="POST", kwargs=_spring(registered), data=_upload),
+        Check(HANDLERS, method="POST", kwargs=_spring(assigned), data=_upload),
+        Check(ATTACHERS_OTHER_TOWNSHIP, method="POST", kwargs=_spring(other_township), data=_upload),
+    ],
+    # Whoever sees the matter may download its files (each download audited); out of sight: 404.
+    "petitions:attachment": [
+        Check(TOWNSHIP, kwargs=_attachment(registered)),
+        Check(EVERYONE, kwargs=_attachment(assigned)),
+        Check(TOWNSHIP, kwargs=_attachment(assigned_elsewhere)),
+        Check(OTHER_TOWNSHIP, kwargs=_attachment(other_township)),
+        Check(every_role(405, anonymous=405), method="POST", kwargs=_attachment(registered)),
+    ],
     "petitions:document_generate": [
         Check(POST_ONLY, kwargs=_spring(accepted)),
         Check(GENERATORS, method="POST", kwargs=_spring(accepted), data=lambda w: {"kind": "acceptance"}),
