@@ -1,6 +1,6 @@
 """The configurable category tree of matters (e.g. 土地房屋 / 宅基地)."""
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from zhenwu.core.audit import audit_record, diff, snapshot
@@ -36,7 +36,12 @@ def category_create(*, actor: User | None, name: str, code: str, parent: Categor
             errors={"parent": [_("Categories have two levels at most.")]},
         )
     category = validated(Category(name=name.strip(), code=code.strip().upper(), parent=parent))
-    category.save()
+    try:
+        with transaction.atomic():
+            category.save()
+    except IntegrityError:  # the same code created a moment ago by someone else
+        message = _("A category with this code exists already.")
+        raise ValidationFailed(message, errors={"code": [message]}) from None
     audit_record(
         actor=actor, action=AuditAction.CREATE, obj=category, changes={"code": [None, category.code]}
     )
