@@ -107,7 +107,10 @@ class PetitionRegisterForm(forms.Form):
     )
     category = forms.ModelChoiceField(
         label=_("Category"),
-        queryset=Category.objects.filter(is_active=True).select_related("parent"),
+        # A retired top-level category retires its children for new matters too.
+        queryset=Category.objects.filter(is_active=True)
+        .exclude(parent__is_active=False)
+        .select_related("parent"),
         required=False,
         empty_label=_("Not classified yet"),
     )

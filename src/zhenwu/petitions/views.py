@@ -188,6 +188,7 @@ def petition_list_view(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "query": query.urlencode(),
             "can_register": role_allows(user, Action.PETITION_REGISTER),
+            "can_manage_categories": role_allows(user, Action.PETITION_MANAGE),
             "can_export": role_allows(user, Action.PETITION_EXPORT),
             "can_export_unmasked": role_allows(user, Action.PETITION_EXPORT)
             and role_allows(user, Action.PERSONAL_VIEW),

@@ -240,10 +240,6 @@ def test_anonymous_users_are_sent_to_the_login_page(world: World, client: Client
     assert Category.objects.count() == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="petition_list_view must pass can_manage_categories (views.py belongs to the lead)",
-)
 def test_the_ledger_links_to_the_page_for_managers_only(world: World, client: Client) -> None:
     link = f'href="{reverse(LIST)}"'
     assert link in login(client, world, "office").get(reverse("petitions:list")).content.decode()

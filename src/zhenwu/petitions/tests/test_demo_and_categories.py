@@ -49,3 +49,14 @@ def test_default_tree_and_its_rules(world: World) -> None:
     category_set_active(actor=world.user("office"), category=wage, is_active=False)
     wage.refresh_from_db()
     assert not wage.is_active
+
+
+def test_a_retired_top_level_category_retires_its_children_at_intake(world: World) -> None:
+    from zhenwu.petitions.forms import PetitionRegisterForm
+
+    categories_seed_defaults()
+    land = Category.objects.get(code="LAND")
+    category_set_active(actor=world.user("office"), category=land, is_active=False)
+    choices = PetitionRegisterForm(user=world.user("office")).fields["category"].queryset
+    assert not choices.filter(code__startswith="LAND").exists()
+    assert choices.filter(code="LABOUR-WAGE").exists()
