@@ -1,6 +1,7 @@
 """The petitions demo data and the category tree."""
 
 import pytest
+from django import forms
 from django.core.management import call_command
 
 from zhenwu.core.exceptions import PermissionRefused, ValidationFailed
@@ -57,6 +58,8 @@ def test_a_retired_top_level_category_retires_its_children_at_intake(world: Worl
     categories_seed_defaults()
     land = Category.objects.get(code="LAND")
     category_set_active(actor=world.user("office"), category=land, is_active=False)
-    choices = PetitionRegisterForm(user=world.user("office")).fields["category"].queryset
+    field = PetitionRegisterForm(user=world.user("office")).fields["category"]
+    assert isinstance(field, forms.ModelChoiceField)
+    choices = field.queryset
     assert not choices.filter(code__startswith="LAND").exists()
     assert choices.filter(code="LABOUR-WAGE").exists()
