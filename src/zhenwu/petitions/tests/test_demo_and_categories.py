@@ -61,5 +61,6 @@ def test_a_retired_top_level_category_retires_its_children_at_intake(world: Worl
     field = PetitionRegisterForm(user=world.user("office")).fields["category"]
     assert isinstance(field, forms.ModelChoiceField)
     choices = field.queryset
+    assert choices is not None
     assert not choices.filter(code__startswith="LAND").exists()
     assert choices.filter(code="LABOUR-WAGE").exists()
