@@ -682,21 +682,23 @@ def petition_request_review(*, petition: Petition, reason: str, actor: User | No
     )
 
 
-@transaction.atomic
-def petition_decide_review(*, actor: User, petition: Petition, opinion: str) -> Petition:
-    """Issue the review opinion in writing; the re-review window opens."""
+def _decide(actor: User, petition: Petition, opinion: str, *, to: str, fields: dict[str, Any]) -> Petition:
+    """Issue a review or re-review opinion in writing (the office's decision on the request)."""
     _require_on_matter(actor, Action.PETITION_MANAGE, petition)
     if not opinion.strip():
         raise ValidationFailed(_("Write the opinion."), errors={"opinion": [_("Write the opinion.")]})
-    petition = _locked(petition)
-    return _move(
-        petition,
-        actor=actor,
-        to=Status.REVIEWED,
-        reviewed_at=timezone.now(),
-        review_opinion=opinion.strip(),
-        stage=Stage.RE_REVIEW_REQUEST,
-    )
+    return _move(_locked(petition), actor=actor, to=to, **fields)
+
+
+@transaction.atomic
+def petition_decide_review(*, actor: User, petition: Petition, opinion: str) -> Petition:
+    """Issue the review opinion in writing; the re-review window opens."""
+    fields = {
+        "reviewed_at": timezone.now(),
+        "review_opinion": opinion.strip(),
+        "stage": Stage.RE_REVIEW_REQUEST,
+    }
+    return _decide(actor, petition, opinion, to=Status.REVIEWED, fields=fields)
 
 
 @transaction.atomic
@@ -768,18 +770,8 @@ def petition_record_hearing(*, actor: User, petition: Petition, days: int) -> Pe
 @transaction.atomic
 def petition_decide_re_review(*, actor: User, petition: Petition, opinion: str) -> Petition:
     """Issue the re-review opinion; the same facts and reasons are not accepted again."""
-    _require_on_matter(actor, Action.PETITION_MANAGE, petition)
-    if not opinion.strip():
-        raise ValidationFailed(_("Write the opinion."), errors={"opinion": [_("Write the opinion.")]})
-    petition = _locked(petition)
-    return _move(
-        petition,
-        actor=actor,
-        to=Status.RE_REVIEWED,
-        re_reviewed_at=timezone.now(),
-        re_review_opinion=opinion.strip(),
-        stage=Stage.NONE,
-    )
+    fields = {"re_reviewed_at": timezone.now(), "re_review_opinion": opinion.strip(), "stage": Stage.NONE}
+    return _decide(actor, petition, opinion, to=Status.RE_REVIEWED, fields=fields)
 
 
 # --- links, recusal, warnings ------------------------------------------------------------------
