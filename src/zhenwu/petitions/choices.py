@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class IntakeChannel(models.TextChoices):
@@ -9,7 +10,7 @@ class IntakeChannel(models.TextChoices):
 
     VISIT = "visit", _("Visit")
     LETTER = "letter", _("Letter")
-    PHONE = "phone", _("Phone")
+    PHONE = "phone", pgettext_lazy("intake channel", "Phone")
     ONLINE = "online", _("Online")
     FAX = "fax", _("Fax")
     REFERRAL = "referral", _("Referral from a higher level")

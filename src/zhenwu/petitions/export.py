@@ -23,7 +23,7 @@ from urllib.parse import quote
 from django.db.models import QuerySet
 from django.http import FileResponse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -45,7 +45,7 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 COLUMNS: list[tuple[Any, int]] = [
     (_("Registration number"), 18),
     (_("Registering unit"), 16),
-    (_("Channel"), 10),
+    (pgettext_lazy("intake channel", "Channel"), 10),
     (_("Category"), 12),
     (_("Petitioners"), 16),
     (_("ID number"), 22),

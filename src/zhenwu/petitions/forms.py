@@ -6,6 +6,7 @@ from django import forms
 from django.core.validators import MaxValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from zhenwu.core.forms import UnitCodeField
 from zhenwu.core.models import User
@@ -89,7 +90,9 @@ PetitionerFormSet = forms.formset_factory(
 class PetitionRegisterForm(forms.Form):
     """The intake form (登记); the petitioners come from ``PetitionerFormSet``."""
 
-    channel = forms.ChoiceField(label=_("Channel"), choices=IntakeChannel.choices)
+    channel = forms.ChoiceField(
+        label=pgettext_lazy("intake channel", "Channel"), choices=IntakeChannel.choices
+    )
     received_at = forms.DateTimeField(
         label=_("Received at"),
         input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],

@@ -13,6 +13,7 @@ from django import forms
 from django.db.models import F, OrderBy, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from zhenwu.core.forms import UnitCodeField
 from zhenwu.core.models import Unit, User
@@ -248,7 +249,9 @@ class LedgerFilterForm(forms.Form):
         empty_label=_("All"),
     )
     channel = forms.ChoiceField(
-        label=_("Channel"), choices=[("", _("All")), *IntakeChannel.choices], required=False
+        label=pgettext_lazy("intake channel", "Channel"),
+        choices=[("", _("All")), *IntakeChannel.choices],
+        required=False,
     )
     received_from = forms.DateField(
         label=_("Received from"), required=False, widget=forms.DateInput(attrs={"type": "date"})

@@ -8,7 +8,7 @@ import hmac
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from zhenwu.core.models import Unit
@@ -79,7 +79,9 @@ def public_timeline(petition: Petition) -> list[TimelineEntry]:
         entry = TimelineEntry(event.occurred_at, "")
         if event.kind == EventKind.REGISTERED:
             entry.title = gettext("Registered")
-            entry.details.append((gettext("Channel"), label_of(IntakeChannel, data.get("channel"))))
+            entry.details.append(
+                (pgettext("intake channel", "Channel"), label_of(IntakeChannel, data.get("channel")))
+            )
             if due := _date_text(data.get("due_on")):
                 entry.details.append((gettext("Acceptance notice due by"), due))
         elif event.kind == EventKind.TRANSITION:
