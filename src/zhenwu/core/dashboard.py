@@ -54,8 +54,8 @@ ROLE_LAYOUT: dict[str, tuple[str, ...]] = {
     Role.ADMIN: ("notifications", "units_people", "audit_recent", "my_unit"),
     Role.OFFICE: ("petitions_due", "reports_due", "notifications", "duty_now", "notices_pending"),
     Role.LEADER: ("petitions_due", "duty_now", "hazards_open", "reports_due", "disputes"),
-    Role.REPORTER: ("reports_due", "my_unit", "notices_pending", "hazards_open", "duty_now"),
-    Role.MEDIATOR: ("disputes", "my_unit", "notices_pending", "duty_now"),
+    Role.REPORTER: ("reports_due", "my_unit", "petitions_due", "notices_pending", "hazards_open", "duty_now"),
+    Role.MEDIATOR: ("disputes", "petitions_due", "my_unit", "notices_pending", "duty_now"),
     Role.OVERSIGHT: ("audit_recent", "petitions_due", "units_people", "my_unit"),
 }
 

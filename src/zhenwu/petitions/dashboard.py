@@ -34,8 +34,9 @@ PANEL_FIELDS = (
     "handling_unit__id",
     "handling_unit__name",
 )
-#: The roles the core placeholder was shown to (core.dashboard ROLE_LAYOUT orders it first for them).
-PANEL_ROLES = frozenset({Role.ADMIN, Role.OFFICE, Role.LEADER, Role.OVERSIGHT})
+#: Every role: a village reporter or a mediator whose unit handles a matter holds its deadline too.
+#: Each sees only the matters in their own scope.
+PANEL_ROLES = frozenset(Role.values)
 
 
 def _rows(queryset: Any, today: datetime.date) -> list[dict[str, Any]]:

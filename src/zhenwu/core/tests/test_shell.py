@@ -41,8 +41,8 @@ EXPECTED_PANELS = {
     Role.ADMIN: ALL_PANELS,
     Role.OFFICE: ALL_PANELS - {"audit_recent"},
     Role.LEADER: ALL_PANELS - {"audit_recent", "notifications"},
-    Role.REPORTER: {"my_unit", "duty_now", "reports_due", "hazards_open", "notices_pending"},
-    Role.MEDIATOR: {"my_unit", "duty_now", "disputes", "notices_pending"},
+    Role.REPORTER: {"my_unit", "duty_now", "reports_due", "hazards_open", "notices_pending", "petitions_due"},
+    Role.MEDIATOR: {"my_unit", "duty_now", "disputes", "notices_pending", "petitions_due"},
     Role.OVERSIGHT: {
         "my_unit",
         "duty_now",

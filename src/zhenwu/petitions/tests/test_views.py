@@ -1,6 +1,7 @@
 """The petitions staff pages through the test client: intake to opinion, masking, refusals, ledger, export,
 dashboard. Time is 2026-04-01 (conftest)."""
 
+import datetime
 import io
 import re
 from collections.abc import Callable
@@ -485,3 +486,18 @@ def test_menu_has_one_petitions_entry_after_home(world: World, client: Client) -
     login(client, world, "reporter")
     items = page(client, "core:home").context["nav_items"]
     assert reverse("petitions:list") in [item.url for item in items]
+
+
+def test_a_handling_village_reporter_sees_its_due_matters_on_the_dashboard(world: World) -> None:
+    office = world.user("office")
+    mine, _ = register(office, world.township, summary="本村路灯维修")
+    other, _ = register(office, world.township, summary="邻村排水沟堵塞", id_number=ID_B)
+    for matter, unit in ((mine, world.village), (other, world.village2)):
+        s.petition_accept(actor=office, petition=matter)
+        s.petition_assign(actor=office, petition=matter, handling_unit=unit)
+    client = Client()
+    with time_machine.travel(datetime.timedelta(days=58)):  # the handling deadline is in 3 days
+        client.force_login(world.user("reporter"))
+        html = client.get(reverse("core:home")).content.decode()
+    assert mine.number in html
+    assert other.number not in html  # assigned to another village: not this reporter's
