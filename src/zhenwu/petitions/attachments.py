@@ -27,8 +27,9 @@ from zhenwu.core.models import User
 from zhenwu.core.scoping import Action
 from zhenwu.core.services.common import validated
 from zhenwu.petitions.choices import EventKind
-from zhenwu.petitions.models import Attachment, Petition, PetitionEvent
+from zhenwu.petitions.models import Attachment, Petition
 from zhenwu.petitions.selectors import access_petition, petition_list
+from zhenwu.petitions.services import petition_event_add
 
 #: Default upper limit of one attachment (bytes); ``settings.ZHENWU_MAX_ATTACHMENT_BYTES`` overrides it.
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
@@ -224,11 +225,10 @@ def attachment_add(*, actor: User, petition: Petition, upload: UploadedFile) -> 
 def _attachment_record(*, actor: User, petition: Petition, attachment: Attachment) -> Attachment:
     validated(attachment)
     attachment.save()
-    PetitionEvent.objects.create(
-        petition=petition,
-        kind=EventKind.NOTE,
+    petition_event_add(
+        petition,
         actor=actor,
-        actor_name=actor.get_full_name(),
+        kind=EventKind.NOTE,
         occurred_at=attachment.uploaded_at,
         data={"attachment": attachment.pk, "size": attachment.size, "content_type": attachment.content_type},
     )

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhenwu.core.audit import audit_record
@@ -35,6 +34,7 @@ from zhenwu.core.services.common import validated
 from zhenwu.petitions.choices import DeclineRoute, DocumentKind, EventKind, IntakeChannel, Stage, Status
 from zhenwu.petitions.models import Petition, PetitionDocument, PetitionEvent
 from zhenwu.petitions.selectors import petition_list
+from zhenwu.petitions.services import petition_event_add
 
 #: A notice names at most this many petitioners; a larger group is "张三、李四……等40人".
 MAX_NAMES = 5
@@ -330,13 +330,8 @@ def petition_document_generate(*, actor: User, petition: Petition, kind: str) ->
     try:
         validated(document)
         document.save()
-        PetitionEvent.objects.create(
-            petition=petition,
-            kind=EventKind.DOCUMENT,
-            actor=actor,
-            actor_name=actor.get_full_name(),
-            occurred_at=timezone.now(),
-            data={"document": document.pk, "kind": kind},
+        petition_event_add(
+            petition, actor=actor, kind=EventKind.DOCUMENT, data={"document": document.pk, "kind": kind}
         )
         # The number and kind say what was issued; the document's text (names) stays out of the log.
         audit_record(

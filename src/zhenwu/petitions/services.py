@@ -119,7 +119,7 @@ def _set_due(petition: Petition, *, actor: User | None) -> None:
         petition._pending_note = str(exc.message)  # type: ignore[attr-defined]
 
 
-def _event(
+def petition_event_add(
     petition: Petition,
     *,
     actor: User | None,
@@ -129,7 +129,12 @@ def _event(
     note: str = "",
     data: dict[str, Any] | None = None,
     public: bool = False,
+    occurred_at: datetime.datetime | None = None,
 ) -> PetitionEvent:
+    """Append one entry to the matter's timeline: the one writer of PetitionEvent rows.
+
+    Called inside the caller's transaction (every service of this app, documents, attachments).
+    """
     return PetitionEvent.objects.create(
         petition=petition,
         kind=kind,
@@ -137,7 +142,7 @@ def _event(
         to_status=to_status,
         actor=actor,
         actor_name=actor.get_full_name() if actor else "",
-        occurred_at=timezone.now(),
+        occurred_at=occurred_at or timezone.now(),
         note=note,
         data=data or {},
         public=public,
@@ -179,7 +184,7 @@ def _move(
     validated(petition)
     petition.save()
     pending = getattr(petition, "_pending_note", "")
-    _event(
+    petition_event_add(
         petition,
         actor=actor,
         kind=EventKind.TRANSITION,
@@ -339,7 +344,7 @@ def petition_register(
         PetitionParty(petition=petition, petitioner=person, is_representative=data.is_representative)
         for person, data in zip(people, petitioners, strict=True)
     )
-    _event(
+    petition_event_add(
         petition,
         actor=actor,
         kind=EventKind.REGISTERED,
@@ -485,7 +490,7 @@ def _assign(
         assigned_at=timezone.now(),
     )
     if reassign:
-        _event(
+        petition_event_add(
             moved,
             actor=actor,
             kind=EventKind.REASSIGNED,
@@ -526,7 +531,9 @@ def petition_object(*, actor: User, petition: Petition, reason: str) -> Petition
         raise ValidationFailed(_("Give the reason."), errors={"reason": [_("Give the reason.")]})
     if petition.status not in (Status.ASSIGNED, Status.HANDLING):
         raise InvalidTransition()
-    _event(petition, actor=actor, kind=EventKind.NOTE, note=reason.strip(), data={"objection": True})
+    petition_event_add(
+        petition, actor=actor, kind=EventKind.NOTE, note=reason.strip(), data={"objection": True}
+    )
     audit_record(
         actor=actor, action=AuditAction.UPDATE, obj=petition, unit=petition.unit, note="objection: not ours"
     )
@@ -558,7 +565,7 @@ def petition_extend(*, actor: User, petition: Petition, days: int, reason: str) 
     _set_due(petition, actor=actor)
     validated(petition)
     petition.save()
-    _event(
+    petition_event_add(
         petition,
         actor=actor,
         kind=EventKind.EXTENDED,
@@ -747,7 +754,7 @@ def petition_record_hearing(*, actor: User, petition: Petition, days: int) -> Pe
     petition.hearing_days += days
     _set_due(petition, actor=actor)
     petition.save(update_fields=["hearing_days", "due_on", "updated_at"])
-    _event(
+    petition_event_add(
         petition,
         actor=actor,
         kind=EventKind.NOTE,
@@ -788,7 +795,9 @@ def petition_link(*, actor: User, petition: Petition, other: Petition, note: str
         from_petition=petition, to_petition=other, defaults={"note": note.strip()[:200], "created_by": actor}
     )
     if created:
-        _event(petition, actor=actor, kind=EventKind.LINKED, data={"other": other.number}, note=note)
+        petition_event_add(
+            petition, actor=actor, kind=EventKind.LINKED, data={"other": other.number}, note=note
+        )
         audit_record(
             actor=actor,
             action=AuditAction.UPDATE,
@@ -810,7 +819,7 @@ def petition_recuse(*, actor: User, petition: Petition, reason: str) -> Recusal:
     if locked.lead_official_id == actor.pk:
         locked.lead_official = None
         locked.save(update_fields=["lead_official", "updated_at"])
-    _event(locked, actor=actor, kind=EventKind.RECUSED, note=reason.strip())
+    petition_event_add(locked, actor=actor, kind=EventKind.RECUSED, note=reason.strip())
     audit_record(actor=actor, action=AuditAction.UPDATE, obj=locked, unit=locked.unit, note="recused")
     return recusal
 
@@ -859,7 +868,9 @@ def petition_fill_pending_deadlines() -> int:
                 continue
             petition.due_on = due
             petition.save(update_fields=["due_on", "updated_at"])
-            _event(petition, actor=None, kind=EventKind.NOTE, data={"due_on": str(due)}, public=True)
+            petition_event_add(
+                petition, actor=None, kind=EventKind.NOTE, data={"due_on": str(due)}, public=True
+            )
             audit_record(
                 actor=None,
                 action=AuditAction.UPDATE,
