@@ -464,7 +464,7 @@ def petition_assign(
 def _assign(
     *, actor: User, petition: Petition, handling_unit: Unit, lead_official: User | None, note: str
 ) -> Petition:
-    _require_on_matter(actor, Action.PETITION_MANAGE, petition)
+    """The assignment itself; ``petition_assign`` has checked the actor's rights and the accused."""
     petition = _locked(petition)
     if not handling_unit.is_active:
         raise ValidationFailed(
