@@ -105,8 +105,10 @@ def stage_due(petition: Petition) -> datetime.date | None:
     return None
 
 
-def _set_due(petition: Petition, *, actor: User | None) -> None:
+def _set_due(petition: Petition) -> str:
     """Set ``due_on`` for the current stage; a year without known holidays leaves it pending.
+
+    Returns why the date is pending ("" when it is set), for the timeline.
 
     A matter is registered and moved on even then (Art. 21: every matter is registered); the
     timeline says why the date is missing and the periodic job fills it in once an administrator
@@ -116,7 +118,8 @@ def _set_due(petition: Petition, *, actor: User | None) -> None:
         petition.due_on = stage_due(petition)
     except UnknownCalendarYear as exc:
         petition.due_on = None
-        petition._pending_note = str(exc.message)  # type: ignore[attr-defined]
+        return str(exc.message)
+    return ""
 
 
 def petition_event_add(
@@ -179,11 +182,9 @@ def _move(
     for name, value in fields.items():
         setattr(petition, name, value)
     petition.status = to
-    if "stage" in fields:
-        _set_due(petition, actor=actor)
+    pending = _set_due(petition) if "stage" in fields else ""
     validated(petition)
     petition.save()
-    pending = getattr(petition, "_pending_note", "")
     petition_event_add(
         petition,
         actor=actor,
@@ -337,7 +338,7 @@ def petition_register(
         stage=Stage.ACCEPTANCE,
         search_text=search_text_for(summary, content),
     )
-    _set_due(petition, actor=actor)
+    pending = _set_due(petition)
     validated(petition)
     petition.save()
     PetitionParty.objects.bulk_create(
@@ -353,7 +354,7 @@ def petition_register(
             "channel": channel,
             "due_on": str(petition.due_on) if petition.due_on else None,
             "first_time": first_time,
-            "due_pending": getattr(petition, "_pending_note", ""),
+            "due_pending": pending,
         },
         public=True,
     )
@@ -562,7 +563,7 @@ def petition_extend(*, actor: User, petition: Petition, days: int, reason: str) 
     petition.extension_days = days
     petition.extension_reason = reason.strip()
     petition.extension_approved_by = actor
-    _set_due(petition, actor=actor)
+    _set_due(petition)
     validated(petition)
     petition.save()
     petition_event_add(
@@ -752,7 +753,7 @@ def petition_record_hearing(*, actor: User, petition: Petition, days: int) -> Pe
         )
     old_due = petition.due_on
     petition.hearing_days += days
-    _set_due(petition, actor=actor)
+    _set_due(petition)
     petition.save(update_fields=["hearing_days", "due_on", "updated_at"])
     petition_event_add(
         petition,
