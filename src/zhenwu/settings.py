@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "ninja",
     "zhenwu.core",
     "zhenwu.petitions",
+    "zhenwu.reports",
     "zhenwu.public",
 ]
 

@@ -14,6 +14,7 @@ admin.site.site_title = "镇务 zhenwu"
 urlpatterns = [
     path("", include("zhenwu.core.urls")),
     path("petitions/", include("zhenwu.petitions.urls")),
+    path("reports/", include("zhenwu.reports.urls")),
     path("public/", include("zhenwu.public.urls")),
     *health.urlpatterns,
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),

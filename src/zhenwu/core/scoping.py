@@ -38,6 +38,9 @@ class Action:
     PETITION_HANDLE = "petition.handle"
     PETITION_APPROVE = "petition.approve"
     PETITION_EXPORT = "petition.export"
+    REPORT_VIEW = "report.view"
+    REPORT_SUBMIT = "report.submit"
+    REPORT_MANAGE = "report.manage"
 
 
 _EVERY_ROLE = frozenset(Role.values)
@@ -65,6 +68,12 @@ ROLE_GRANTS: dict[str, frozenset[str]] = {
     Action.PETITION_HANDLE: frozenset({Role.ADMIN, Role.OFFICE, Role.LEADER, Role.MEDIATOR, Role.REPORTER}),
     Action.PETITION_APPROVE: frozenset({Role.ADMIN, Role.LEADER}),
     Action.PETITION_EXPORT: frozenset({Role.ADMIN, Role.OFFICE, Role.LEADER, Role.OVERSIGHT}),
+    # Reports: everyone sees the slots and reports of their subtree; a unit's reporter submits for
+    # it, and the office may enter a report on a unit's behalf (a call to the office); the office
+    # defines report types and schedules, switches frequencies and sends summaries.
+    Action.REPORT_VIEW: _EVERY_ROLE,
+    Action.REPORT_SUBMIT: frozenset({Role.ADMIN, Role.OFFICE, Role.REPORTER}),
+    Action.REPORT_MANAGE: frozenset({Role.ADMIN, Role.OFFICE}),
 }
 
 

@@ -1,0 +1,45 @@
+"""Enumerations of the reports app (报送)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class FieldKind(models.TextChoices):
+    """What one field of a report form holds."""
+
+    COUNT = "count", _("Count")
+    NUMBER = "number", _("Number")
+    YES_NO = "yes_no", _("Yes / no")
+    TEXT = "text", _("Short text")
+
+
+class DayRule(models.TextChoices):
+    """On which days a schedule's deadlines fall."""
+
+    EVERY_DAY = "every_day", _("Every day, holidays included")
+    WORKING_DAYS = "working_days", _("Working days (statutory holidays and weekends off, 调休 days on)")
+    WEEKLY = "weekly", _("Once a week")
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class SubmissionKind(models.TextChoices):
+    ORIGINAL = "original", _("Report")
+    CORRECTION = "correction", _("Correction after the deadline")
+
+
+class SlotState(models.TextChoices):
+    """Where a unit stands for one deadline; computed from the deadline and the first submission."""
+
+    ON_TIME = "on_time", _("On time")
+    LATE = "late", _("Late")
+    MISSING = "missing", _("Missing")
+    OPEN = "open", _("Not yet due")
