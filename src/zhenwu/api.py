@@ -21,6 +21,7 @@ from zhenwu.core.api import calendar, people, units
 from zhenwu.core.exceptions import DomainError
 from zhenwu.core.services.tokens import token_authenticate
 from zhenwu.petitions import api as petitions_api
+from zhenwu.reports import api as reports_api
 
 
 class TokenAuth(HttpBearer):
@@ -83,3 +84,4 @@ api.add_router("/", units.router)
 api.add_router("/", people.router)
 api.add_router("/", calendar.router)
 api.add_router("/", petitions_api.router)
+api.add_router("/", reports_api.router)

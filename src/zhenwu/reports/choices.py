@@ -2,13 +2,14 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class FieldKind(models.TextChoices):
     """What one field of a report form holds."""
 
     COUNT = "count", _("Count")
-    NUMBER = "number", _("Number")
+    NUMBER = "number", pgettext_lazy("report field kind", "Number")
     YES_NO = "yes_no", _("Yes / no")
     TEXT = "text", _("Short text")
 

@@ -615,6 +615,10 @@ def _unit_staff(unit_ids: Iterable[int], roles: Iterable[str] | None = None) -> 
     return grouped
 
 
+def _reminder_at(slot: ReportSlot) -> datetime.datetime:
+    return max(slot.due_at - datetime.timedelta(minutes=slot.schedule.remind_before_minutes), slot.opens_at)
+
+
 def report_reminders_send(*, now: datetime.datetime | None = None) -> dict[str, int]:
     """Remind before deadlines and report missing reports after them; each message once (outbox key).
 
@@ -639,9 +643,8 @@ def report_reminders_send(*, now: datetime.datetime | None = None) -> dict[str, 
             )
             .select_related("schedule__report_type", "unit")
         )
-        soon = [
-            s for s in soon if s.due_at - datetime.timedelta(minutes=s.schedule.remind_before_minutes) <= now
-        ]
+        # Not before the slot opens: a report made then would be refused (deadlines close together).
+        soon = [s for s in soon if _reminder_at(s) <= now]
         reporters = _unit_staff({s.unit_id for s in soon}, roles=[Role.REPORTER])
         for slot in soon:
             subject = _("Report due at %(time)s: %(type)s") % {
@@ -674,7 +677,7 @@ def report_reminders_send(*, now: datetime.datetime | None = None) -> dict[str, 
             .filter(
                 submitted_at__isnull=True,
                 escalated_at__isnull=True,
-                due_at__lte=now,
+                due_at__lt=now,  # at the deadline second a report is still on time
                 due_at__gt=now - ESCALATION_WINDOW,
             )
             .select_related("schedule__report_type", "schedule__owner_unit", "unit")

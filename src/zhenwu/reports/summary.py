@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from zhenwu.core.audit import audit_record
 from zhenwu.core.choices import AuditAction, Channel, Role
-from zhenwu.core.models import Unit, User
+from zhenwu.core.models import OutboxMessage, Unit, User
 from zhenwu.core.notifications.services import notification_enqueue, notify_user
 from zhenwu.core.scoping import Action, require, scope_q
 from zhenwu.reports.choices import FieldKind, SlotState
@@ -206,27 +206,36 @@ def summary_text(summary: Summary) -> str:
     return "\n".join(lines)
 
 
+def _fingerprint(summary: Summary) -> str:
+    """The figures of a summary, independent of the language it is shown in."""
+    parts = [
+        repr(sorted((key, str(value)) for key, value in summary.totals.items())),
+        repr([(line.unit.pk, line.due_at.isoformat()) for line in summary.reported]),
+        repr([line.unit.pk for line in summary.zero]),
+        repr([(line.unit.pk, line.late_minutes) for line in summary.late]),
+        repr([line.unit.pk for line in summary.missing]),
+        repr([(item.unit.pk, item.label, item.text) for item in summary.texts]),
+    ]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+
 def summary_send(*, actor: User, summary: Summary) -> int:
     """Send the summary to the collecting unit's leaders (e-mail, SMS) and the schedule's chat robot.
 
-    Each recipient gets a summary of one deadline or day once (outbox key); sending again later
-    after more reports came in is a new event only when the figures changed. Audited.
+    Each recipient gets the summary of one deadline or day once (outbox key); sending again after
+    more reports came in is a new event only when the figures changed. Returns how many messages
+    were newly queued (0 when the same figures were sent before). Audited.
     """
     schedule = summary.schedule
     require(actor, Action.REPORT_MANAGE, schedule.owner_unit)
     text = summary_text(summary)
-    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
     moment = summary.due_at.isoformat() if summary.due_at else summary.day.isoformat()
-    key = f"reports.summary.{schedule.pk}.{moment}.{digest}"
-    sent = 0
+    key = f"reports.summary.{schedule.pk}.{moment}.{_fingerprint(summary)}"
     with transaction.atomic():
-        leaders = User.objects.filter(unit=schedule.owner_unit, role=Role.LEADER, is_active=True).order_by(
-            "pk"
-        )
-        for leader in leaders:
-            sent += len(
-                notify_user(event_key=f"{key}.{leader.pk}", user=leader, subject=summary.title, body=text)
-            )
+        before = OutboxMessage.objects.filter(event_key__startswith=key).count()
+        leaders = User.objects.filter(unit=schedule.owner_unit, role=Role.LEADER, is_active=True)
+        for leader in leaders.order_by("pk"):
+            notify_user(event_key=f"{key}.{leader.pk}", user=leader, subject=summary.title, body=text)
         if schedule.webhook_url:
             notification_enqueue(
                 event_key=key,
@@ -236,12 +245,12 @@ def summary_send(*, actor: User, summary: Summary) -> int:
                 body=text,
                 unit=schedule.owner_unit,
             )
-            sent += 1
+        sent = OutboxMessage.objects.filter(event_key__startswith=key).count() - before
         audit_record(
             actor=actor,
             action=AuditAction.UPDATE,
             obj=schedule,
             unit=schedule.owner_unit,
-            note=f"summary sent: {moment} ({sent} messages)",
+            note=f"summary sent: {moment} ({sent} new messages)",
         )
     return sent

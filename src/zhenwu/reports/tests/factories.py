@@ -11,7 +11,7 @@ from zhenwu.reports.services import report_type_create, schedule_create
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 #: The daily situation report of the issue: counts by category, yes/no, short text.
-DAILY_FIELDS = [
+DAILY_FIELDS: list[dict[str, object]] = [
     {"key": "incidents", "label": "安全事故", "kind": "count"},
     {"key": "hazards", "label": "发现隐患", "kind": "count"},
     {"key": "disputes_received", "label": "受理矛盾纠纷", "kind": "count"},

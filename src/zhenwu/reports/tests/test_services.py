@@ -61,7 +61,8 @@ def test_working_day_schedule_skips_holidays_and_keeps_adjusted_working_days(wor
     )
     days = list(ReportSlot.objects.filter(schedule=schedule).values_list("slot_on", flat=True))
     as_text = [d.isoformat() for d in days]
-    # Spring Festival 2026-02-15..23 is off; Saturday 02-14 and 02-28 are adjusted working days; 03-01 is Sunday.
+    # Spring Festival 2026-02-15..23 is off; Saturdays 02-14 and 02-28 are adjusted working days;
+    # 03-01 is a Sunday.
     assert as_text == [
         "2026-02-12",
         "2026-02-13",
@@ -89,7 +90,7 @@ def test_weekly_schedule_falls_on_its_weekday(world):
         d.isoformat() for d in ReportSlot.objects.filter(schedule=schedule).values_list("slot_on", flat=True)
     ]
     assert days == ["2026-03-02", "2026-03-09", "2026-03-16"]
-    first = ReportSlot.objects.filter(schedule=schedule).order_by("due_at").first()
+    first = ReportSlot.objects.filter(schedule=schedule).order_by("due_at")[0]
     assert first.opens_at == at("2026-02-25", 0)
 
 
@@ -300,7 +301,7 @@ def test_a_form_that_no_longer_matches_is_a_conflict_and_old_reports_keep_their_
     slot = slot_at(schedule, world.village, "2026-02-25", 9)
     clock.move_to(at("2026-02-25", 8, 0))
     old = report_submit(actor=reporter, slot=slot, values=values(), form_version=1)
-    new_fields = [*DAILY_FIELDS, {"key": "fires", "label": "火情", "kind": "count"}]
+    new_fields: list[dict[str, object]] = [*DAILY_FIELDS, {"key": "fires", "label": "火情", "kind": "count"}]
     report_type_change_form(
         actor=office, report_type=schedule.report_type, fields=new_fields, expected_version=1
     )
@@ -420,3 +421,27 @@ def test_create_requires_a_known_type(world):
             times=["09:00"],
             units=[],
         )
+
+
+def test_no_reminder_before_the_slot_opens(world, clock):
+    from zhenwu.reports.services import report_reminders_send
+
+    schedule = daily_schedule(
+        world.user("office"),
+        world.township,
+        [world.village],
+        times=("09:00", "09:20"),
+        remind_before_minutes=30,
+    )
+    early = slot_at(schedule, world.village, "2026-02-25", 9)
+    close = slot_at(schedule, world.village, "2026-02-25", 9, 20)
+    clock.move_to(at("2026-02-25", 8, 55))
+    report_reminders_send()
+    early.refresh_from_db()
+    close.refresh_from_db()
+    assert early.reminded_at is not None
+    assert close.reminded_at is None  # it opens at 09:00: a report now would be refused
+    clock.move_to(at("2026-02-25", 9, 0))
+    report_reminders_send()
+    close.refresh_from_db()
+    assert close.reminded_at == at("2026-02-25", 9, 0)
