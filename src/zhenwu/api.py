@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
 from zhenwu.core.api import calendar, people, units
@@ -63,6 +63,14 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
         loc = [str(part) for part in err.get("loc", ()) if part not in ("body", "query", "path", "payload")]
         errors.setdefault(".".join(loc) or "__all__", []).append(str(err.get("msg", "")))
     return _error(request, 422, "validation_failed", _("Some fields are not valid."), errors)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    """Errors ninja raises itself (e.g. a body that is not JSON) in the one error shape."""
+    if exc.status_code == 400:
+        return _error(request, 400, "bad_request", _("The request body is not valid JSON."))
+    return _error(request, exc.status_code, "error", str(exc))
 
 
 @api.exception_handler(AuthenticationError)

@@ -8,7 +8,7 @@ or a filter is resolved in the caller's scope (404 when out of it). Writes are t
 """
 
 import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.db.models import F, Model, QuerySet
 from django.http import HttpRequest
@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
+from pydantic import AfterValidator
 
 from zhenwu.core.api.schemas import ERRORS, UnitRef, api_user
 from zhenwu.core.choices import UnitKind
@@ -45,6 +46,23 @@ GRID_MAX_DAYS = 31
 MAX_UNITS = 5000
 #: ``HH:MM``, as the deadlines are written (Beijing wall-clock time).
 HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
+#: Days and moments outside these bounds are typing errors; the bounds also keep the time-zone and
+#: day arithmetic (next day, UTC conversion) inside what ``datetime`` and the database can hold.
+FIRST_DAY = datetime.date(1970, 1, 1)
+LAST_DAY = datetime.date(2999, 12, 31)
+#: Database ids are 64-bit; a larger number is refused before it reaches a query.
+MAX_ID = 2**63 - 1
+
+
+def _in_range(moment: datetime.datetime) -> datetime.datetime:
+    if not FIRST_DAY <= moment.date() <= LAST_DAY:
+        raise ValueError(_("Enter a time between 1970 and 2999."))
+    return moment
+
+
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Day = Annotated[datetime.date, Field(ge=FIRST_DAY, le=LAST_DAY)]
+Moment = Annotated[datetime.datetime, AfterValidator(_in_range)]
 
 
 # --- schemas ------------------------------------------------------------------------------------
@@ -110,7 +128,7 @@ class ReportTypeFilter(Schema):
 
 
 class ReportTypeCreateIn(Schema):
-    owner_unit: int = Field(..., description="The unit whose office defines the type")
+    owner_unit: Id = Field(..., description="The unit whose office defines the type")
     code: str = Field(..., min_length=1, max_length=40)
     name: str = Field(..., min_length=1, max_length=100)
     description: str = Field("", max_length=5000)
@@ -156,30 +174,30 @@ class ScheduleDetailOut(ScheduleOut):
 
 
 class ScheduleFilter(Schema):
-    report_type: int | None = None
-    active_on: datetime.date | None = Field(None, description="Only schedules whose period includes this day")
+    report_type: Id | None = None
+    active_on: Day | None = Field(None, description="Only schedules whose period includes this day")
 
 
 class ScheduleCreateIn(Schema):
-    owner_unit: int = Field(..., description="The collecting unit (usually the township)")
-    report_type: int
+    owner_unit: Id = Field(..., description="The collecting unit (usually the township)")
+    report_type: Id
     name: str = Field(..., min_length=1, max_length=100)
-    starts_on: datetime.date
-    ends_on: datetime.date
+    starts_on: Day
+    ends_on: Day
     day_rule: DayRule = DayRule.EVERY_DAY
     weekday: Weekday | None = Field(None, description="0 Monday .. 6 Sunday; weekly schedules only")
     times: list[str] = Field(
         ..., max_length=24, description='Deadlines as local times, e.g. ["09:00", "17:00"]'
     )
-    units: list[int] = Field(..., max_length=MAX_UNITS, description="Reporting units (ids)")
+    units: list[Id] = Field(..., max_length=MAX_UNITS, description="Reporting units (ids)")
     remind_before_minutes: int = Field(30, ge=0, le=1440)
     webhook_url: str = Field("", max_length=500)
 
 
 class SwitchIn(Schema):
-    effective_from: datetime.date
+    effective_from: Day
     times: list[str] = Field(..., max_length=24)
-    unit: int | None = Field(None, description="One unit of the schedule; empty: every unit")
+    unit: Id | None = Field(None, description="One unit of the schedule; empty: every unit")
 
 
 class SlotOut(Schema):
@@ -238,12 +256,12 @@ class SlotDetailOut(SlotOut):
 
 
 class SlotFilter(Schema):
-    schedule: int | None = None
-    unit: int | None = Field(None, description="Only this unit's slots")
-    day: datetime.date | None = None
+    schedule: Id | None = None
+    unit: Id | None = Field(None, description="Only this unit's slots")
+    day: Day | None = None
     state: SlotState | None = None
-    due_after: datetime.datetime | None = Field(None, description="Deadline at or after (no offset: Beijing)")
-    due_before: datetime.datetime | None = Field(None, description="Deadline before (no offset: Beijing)")
+    due_after: Moment | None = Field(None, description="Deadline at or after (no offset: Beijing)")
+    due_before: Moment | None = Field(None, description="Deadline before (no offset: Beijing)")
 
 
 class SubmissionIn(Schema):
@@ -255,7 +273,7 @@ class SubmissionIn(Schema):
 
 
 class SummaryQuery(Schema):
-    day: datetime.date
+    day: Day
     due: str | None = Field(None, pattern=HHMM, description="One deadline of the day (HH:MM); empty: all")
 
 
@@ -299,8 +317,8 @@ class SummaryOut(Schema):
 
 
 class GridQuery(Schema):
-    first: datetime.date
-    last: datetime.date
+    first: Day
+    last: Day
     kind: UnitKind | None = Field(None, description="Only units of this kind")
 
 

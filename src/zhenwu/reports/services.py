@@ -200,8 +200,8 @@ def schedule_days(
     """
     calendar = calendar or WorkCalendar()
     days = []
-    day = first
-    while day <= last:
+    for offset in range((last - first).days + 1):  # no ``day += 1`` past date.max
+        day = first + datetime.timedelta(days=offset)
         if schedule.day_rule == DayRule.EVERY_DAY:
             days.append(day)
         elif schedule.day_rule == DayRule.WORKING_DAYS:
@@ -209,7 +209,6 @@ def schedule_days(
                 days.append(day)
         elif day.weekday() == schedule.weekday:
             days.append(day)
-        day += datetime.timedelta(days=1)
     return days
 
 
@@ -226,60 +225,83 @@ def _times_for(sets: Sequence[DeadlineSet], unit_id: int, day: datetime.date) ->
     return list(best.times) if best is not None else []
 
 
-def _materialise(schedule: ReportSchedule, unit_ids: Sequence[int], first: datetime.date) -> int:
+def _materialise(
+    schedule: ReportSchedule,
+    unit_ids: Sequence[int],
+    first: datetime.date,
+    *,
+    not_before: datetime.datetime | None = None,
+) -> int:
     """(Re)build the unsubmitted slots of ``unit_ids`` from ``first`` on; return how many were created.
 
-    Submitted slots are history and stay. Each slot opens at the unit's previous deadline in the
-    schedule (the first at the start of the period), so a report made after 17:00 counts for the
-    next morning's deadline.
+    Submitted slots are history and stay; so do deadlines at or before ``not_before`` (a change of
+    deadlines "from today" must neither erase a deadline already missed nor invent one already
+    past). Each slot opens at the unit's previous deadline in the schedule (the first at the start
+    of the period), so a report made after 17:00 counts for the next morning's deadline. The
+    opening times are computed here, in memory, for new and kept slots alike.
     """
     if not unit_ids:
         return 0
-    ReportSlot.objects.filter(
-        schedule=schedule, unit_id__in=unit_ids, slot_on__gte=first, submitted_at__isnull=True
-    ).delete()
-    kept = set(
-        ReportSlot.objects.filter(schedule=schedule, unit_id__in=unit_ids, slot_on__gte=first).values_list(
-            "unit_id", "due_at"
-        )
-    )
     sets = list(schedule.deadline_sets.all())
     days = schedule_days(schedule, max(first, schedule.starts_on), schedule.ends_on)
     period_start = local_day_start(schedule.starts_on)
-    new_slots = []
+    wanted: set[tuple[int, datetime.datetime]] = set()
     for unit_id in unit_ids:
         for day in days:
             for hhmm in _times_for(sets, unit_id, day):
                 due_at = local_moment(day, hhmm)
-                if (unit_id, due_at) in kept:
-                    continue
-                new_slots.append(
-                    ReportSlot(
-                        schedule=schedule, unit_id=unit_id, slot_on=day, due_at=due_at, opens_at=period_start
-                    )
-                )
-    ReportSlot.objects.bulk_create(new_slots, batch_size=BULK)
-    _reopen(schedule, unit_ids)
-    return len(new_slots)
-
-
-def _reopen(schedule: ReportSchedule, unit_ids: Sequence[int]) -> None:
-    """Set each slot's ``opens_at`` to the unit's previous deadline (the period start for the first)."""
-    period_start = local_day_start(schedule.starts_on)
-    previous: dict[int, datetime.datetime] = {}
-    changed = []
-    rows = (
-        ReportSlot.objects.filter(schedule=schedule, unit_id__in=unit_ids)
-        .order_by("unit_id", "due_at")
-        .only("id", "unit_id", "due_at", "opens_at")
+                if not_before is None or due_at > not_before:
+                    wanted.add((unit_id, due_at))
+    # Unsubmitted future slots that are still wanted keep their row (and id, and reminder state).
+    rebuildable = ReportSlot.objects.filter(
+        schedule=schedule, unit_id__in=unit_ids, slot_on__gte=first, submitted_at__isnull=True
     )
-    for slot in rows.iterator(chunk_size=BULK):
-        opens_at = previous.get(slot.unit_id, period_start)
-        if slot.opens_at != opens_at:
-            slot.opens_at = opens_at
-            changed.append(slot)
-        previous[slot.unit_id] = slot.due_at
-    ReportSlot.objects.bulk_update(changed, ["opens_at"], batch_size=BULK)
+    if not_before is not None:
+        rebuildable = rebuildable.filter(due_at__gt=not_before)
+    unwanted = [
+        pk
+        for pk, unit_id, due_at in rebuildable.order_by().values_list("pk", "unit_id", "due_at")
+        if (unit_id, due_at) not in wanted
+    ]
+    for start in range(0, len(unwanted), BULK):
+        ReportSlot.objects.filter(pk__in=unwanted[start : start + BULK]).delete()
+    existing = list(
+        ReportSlot.objects.filter(schedule=schedule, unit_id__in=unit_ids)
+        .order_by()
+        .values_list("pk", "unit_id", "due_at", "opens_at")
+    )
+    kept = {(unit_id, due_at) for _, unit_id, due_at, _ in existing}
+    new_slots = [
+        ReportSlot(
+            schedule=schedule,
+            unit_id=unit_id,
+            slot_on=timezone.localtime(due_at, LOCAL_TZ).date(),
+            due_at=due_at,
+            opens_at=period_start,
+        )
+        for unit_id, due_at in sorted(wanted - kept)
+    ]
+    # Each unit's deadlines in order, kept and new together: a slot opens at the one before it.
+    timeline: dict[int, list[tuple[datetime.datetime, ReportSlot | tuple[int, datetime.datetime]]]] = (
+        defaultdict(list)
+    )
+    for pk, unit_id, due_at, opens_at in existing:
+        timeline[unit_id].append((due_at, (pk, opens_at)))
+    for slot in new_slots:
+        timeline[slot.unit_id].append((slot.due_at, slot))
+    moved = []
+    for entries in timeline.values():
+        entries.sort(key=lambda entry: entry[0])
+        previous = period_start
+        for due_at, item in entries:
+            if isinstance(item, ReportSlot):
+                item.opens_at = previous
+            elif item[1] != previous:
+                moved.append(ReportSlot(pk=item[0], opens_at=previous))
+            previous = due_at
+    ReportSlot.objects.bulk_create(new_slots, batch_size=BULK)
+    ReportSlot.objects.bulk_update(moved, ["opens_at"], batch_size=BULK)
+    return len(new_slots)
 
 
 def _check_units(actor: User, owner_unit: Unit, units: Sequence[Unit]) -> list[Unit]:
@@ -424,7 +446,7 @@ def schedule_switch_frequency(
     )
     validated(deadline_set)
     deadline_set.save()
-    created = _materialise(locked, unit_ids, effective_from)
+    created = _materialise(locked, unit_ids, effective_from, not_before=timezone.now())
     audit_record(
         actor=actor,
         action=AuditAction.UPDATE,
@@ -493,7 +515,8 @@ def report_submit(
         )
     version = _form_version(locked, form_version)
     if is_zero:
-        if values and any(v not in (None, "", False, 0, "0") for v in values.values()):
+        known = {spec.key for spec in specs_from(version.fields)}
+        if values and any(k not in known or v not in (None, "", False, 0, "0") for k, v in values.items()):
             raise _refuse(_("A zero report carries no figures: clear the form or submit it as a report."))
         cleaned: dict[str, Any] = {}
     else:

@@ -3,7 +3,7 @@
 Totals are per field key, across form versions (a key keeps its meaning; its latest label is shown).
 Counts and numbers are added, yes/no fields count the units that answered yes, text answers are
 listed by unit. A zero report adds nothing and is listed as such. Corrections replace what they
-correct: only current submissions count. Four queries whatever the number of units.
+correct: only current submissions count. Three queries whatever the number of units.
 """
 
 import datetime

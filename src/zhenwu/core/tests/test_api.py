@@ -93,6 +93,14 @@ def test_schema_validation_error_shape(world: World, client: Client) -> None:
     assert "kind" in body["errors"]
 
 
+def test_body_that_is_not_json_gets_the_error_shape(world: World, client: Client) -> None:
+    client.force_login(world.user("admin"))
+    response = client.post("/api/units", data="{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert_error_shape(response.json(), "bad_request")
+    assert not Unit.objects.filter(code="HB-50").exists()
+
+
 def test_domain_validation_error_shape_and_nothing_saved(world: World, client: Client) -> None:
     client.force_login(world.user("admin"))
     count = Unit.objects.count()

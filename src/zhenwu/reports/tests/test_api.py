@@ -257,6 +257,20 @@ def test_slot_list_filters_and_states(world, schedule, clock, api):
     )
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"schedule": 10**20},
+        {"unit": 0},
+        {"day": "9999-12-31"},
+        {"due_after": "0001-01-01T00:00:00"},
+        {"state": "lost"},
+    ],
+)
+def test_slot_list_input_out_of_range_is_422_not_500(world, api, query):
+    assert_error(api("office").get("/api/reports/slots", query), 422, "validation_failed")
+
+
 def test_due_list_is_what_the_reporter_must_report_now(world, schedule, clock, api):
     clock.move_to(at("2026-02-25", 10))
     due = api("reporter").get("/api/reports/slots/due")

@@ -334,6 +334,7 @@ def test_a_zero_report_carries_no_figures(world, schedule, clock):
 def test_switching_one_unit_to_three_a_day_and_back(world, schedule, clock):
     office = world.user("office")
     clock.move_to(at("2026-03-01", 12))
+    unchanged = slot_at(schedule, world.village, "2026-03-02", 9)
     schedule_switch_frequency(
         actor=office,
         schedule=schedule,
@@ -359,6 +360,8 @@ def test_switching_one_unit_to_three_a_day_and_back(world, schedule, clock):
     assert per_day[datetime.date(2026, 3, 5)] == 2
     # The other village keeps two a day throughout.
     assert ReportSlot.objects.filter(schedule=schedule, unit=world.village2).count() == 40
+    # A deadline in both sets keeps its row (an open form, reminders sent: nothing is lost).
+    assert slot_at(schedule, world.village, "2026-03-02", 9).pk == unchanged.pk
     one = slot_at(schedule, world.village, "2026-03-02", 13)
     assert one.opens_at == at("2026-03-02", 9)
 
@@ -445,3 +448,24 @@ def test_no_reminder_before_the_slot_opens(world, clock):
     report_reminders_send()
     close.refresh_from_db()
     assert close.reminded_at == at("2026-02-25", 9, 0)
+
+
+def test_switching_from_today_keeps_deadlines_already_past_and_invents_none(world, schedule, clock):
+    clock.move_to(at("2026-03-02", 12))
+    missed = slot_at(schedule, world.village2, "2026-03-02", 9)
+    schedule_switch_frequency(
+        actor=world.user("office"),
+        schedule=schedule,
+        effective_from=datetime.date(2026, 3, 2),
+        times=("10:00", "16:00"),
+    )
+    today = ReportSlot.objects.filter(
+        schedule=schedule, unit=world.village2, slot_on=datetime.date(2026, 3, 2)
+    )
+    # 09:00 was missed and stays missed (same row); 10:00 had passed when the change was made: not
+    # created; 17:00 is replaced by 16:00, which opens at the missed 09:00 deadline.
+    assert sorted(s.due_at for s in today) == [at("2026-03-02", 9), at("2026-03-02", 16)]
+    assert today.get(due_at=at("2026-03-02", 9)).pk == missed.pk
+    assert today.get(due_at=at("2026-03-02", 16)).opens_at == at("2026-03-02", 9)
+    tomorrow = slot_at(schedule, world.village2, "2026-03-03", 10)
+    assert tomorrow.opens_at == at("2026-03-02", 16)
