@@ -45,7 +45,7 @@ register_panel(
         "reports_due",
         _("Reports due today"),
         "reports/panels/due.html",
-        frozenset({Role.ADMIN, Role.OFFICE, Role.LEADER, Role.REPORTER, Role.OVERSIGHT}),
+        frozenset({Role.ADMIN, Role.OFFICE, Role.LEADER, Role.REPORTER}),
         reports_due_panel,
     ),
     replace=True,

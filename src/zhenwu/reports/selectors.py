@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from zhenwu.core.exceptions import NotFound
@@ -155,6 +155,43 @@ class Grid:
     totals: dict[str, int] = field(default_factory=dict)
 
 
+def grid_units(*, user: User, schedule: ReportSchedule, unit_kind: str = "") -> QuerySet[Unit]:
+    """The reporting units of ``schedule`` the user may see, in tree order (the grid's rows)."""
+    units = schedule.units.filter(scope_q(user, Action.REPORT_VIEW, unit_field="")).order_by("path")
+    if unit_kind:
+        units = units.filter(kind=unit_kind)
+    return units.only("id", "name", "kind", "path")
+
+
+def grid_totals(
+    *,
+    user: User,
+    schedule: ReportSchedule,
+    first: datetime.date,
+    last: datetime.date,
+    unit_kind: str = "",
+    now: datetime.datetime | None = None,
+) -> dict[str, int]:
+    """On time / late / missing / not yet due over every unit of the grid (one aggregate query).
+
+    For a grid shown a page of units at a time, whose own totals would cover only that page.
+    """
+    now = now or timezone.now()
+    submitted = Q(submitted_at__isnull=False)
+    counts = ReportSlot.objects.filter(
+        schedule=schedule,
+        unit_id__in=grid_units(user=user, schedule=schedule, unit_kind=unit_kind).values("pk"),
+        slot_on__gte=first,
+        slot_on__lte=last,
+    ).aggregate(
+        on_time=Count("pk", filter=submitted & Q(submitted_at__lte=F("due_at"))),
+        late=Count("pk", filter=submitted & Q(submitted_at__gt=F("due_at"))),
+        missing=Count("pk", filter=Q(submitted_at__isnull=True, due_at__lt=now)),
+        open=Count("pk", filter=Q(submitted_at__isnull=True, due_at__gte=now)),
+    )
+    return {state: int(counts[state] or 0) for state in SlotState.values}
+
+
 def schedule_grid(
     *,
     user: User,
@@ -163,13 +200,15 @@ def schedule_grid(
     last: datetime.date,
     unit_kind: str = "",
     now: datetime.datetime | None = None,
+    units: list[Unit] | None = None,
 ) -> Grid:
-    """The grid of ``schedule`` for the days ``first``..``last``: two queries (units, slots)."""
+    """The grid of ``schedule`` for the days ``first``..``last``: two queries (units, slots).
+
+    ``units`` limits the rows (a page of ``grid_units``); the totals then cover those rows only.
+    """
     now = now or timezone.now()
-    units_qs = schedule.units.filter(scope_q(user, Action.REPORT_VIEW, unit_field="")).order_by("path")
-    if unit_kind:
-        units_qs = units_qs.filter(kind=unit_kind)
-    units = list(units_qs.only("id", "name", "kind", "path"))
+    if units is None:
+        units = list(grid_units(user=user, schedule=schedule, unit_kind=unit_kind))
     unit_ids = [unit.pk for unit in units]
     # Plain tuples without the model's default ordering (a join on the unit for its path): the grid
     # of 400 units x 60 deadlines is 24,000 rows, and model instances would double its time.

@@ -31,7 +31,7 @@ from zhenwu.core.exceptions import (
     UnknownCalendarYear,
     ValidationFailed,
 )
-from zhenwu.core.models import User
+from zhenwu.core.models import Unit, User
 from zhenwu.core.scoping import Action, has_instance_scope, role_allows, scope_q, user_can
 from zhenwu.core.views.common import (
     add_domain_error,
@@ -70,6 +70,8 @@ from zhenwu.reports.selectors import (
     access_report_type,
     access_schedule,
     access_slot,
+    grid_totals,
+    grid_units,
     report_type_list,
     schedule_counts,
     schedule_grid,
@@ -92,6 +94,8 @@ STATE_BADGES: dict[str, str] = {
 #: The grid shows a week unless asked otherwise, and a month at most (31 columns of days).
 GRID_DEFAULT_DAYS = 7
 GRID_MAX_DAYS = 31
+#: Units (rows) per page of the grid.
+GRID_UNITS_PER_PAGE = 50
 
 
 # --- slots as the pages show them ------------------------------------------------------------
@@ -655,6 +659,7 @@ class GridCellView:
     badge: str
     text: str  # short: ✓, 0 (zero report), 12′ (late minutes), ✗ (missing)
     label: str  # the whole state in words, for screen readers and the tooltip
+    url: str
 
 
 @dataclass(frozen=True)
@@ -665,7 +670,13 @@ class GridRowView:
     missing: int
 
 
+#: Stands for the slot id in a reversed URL: one resolver call per grid, not one per cell
+#: (24,000 cells would spend a second in ``reverse``).
+_SLOT_ID_MARK = "999999999"
+
+
 def _grid_rows(grid: Grid) -> list[GridRowView]:
+    slot_url = reverse("reports:slot_detail", args=[int(_SLOT_ID_MARK)])
     labels = {state: str(label) for state, label in SlotState.choices}
     rows = []
     for row in grid.rows:
@@ -689,7 +700,15 @@ def _grid_rows(grid: Grid) -> list[GridRowView]:
                 parts.append(_("zero report"))
             moment = timezone.localtime(due_at).strftime("%m-%d %H:%M")
             label = f"{row.unit.name} {moment}: {'，'.join(parts)}"
-            cells.append(GridCellView(cell.slot_id, STATE_BADGES.get(cell.state, "badge-muted"), text, label))
+            cells.append(
+                GridCellView(
+                    cell.slot_id,
+                    STATE_BADGES.get(cell.state, "badge-muted"),
+                    text,
+                    label,
+                    slot_url.replace(_SLOT_ID_MARK, str(cell.slot_id)),
+                )
+            )
         rows.append(GridRowView(row.unit.name, cells, row.late, row.missing))
     return rows
 
@@ -752,7 +771,13 @@ def schedule_grid_view(request: HttpRequest, pk: int) -> HttpResponse:
     filters = GridFilterForm(request.GET or None)
     first, last = _grid_range(request, schedule, filters)
     kind = filters.cleaned_data.get("kind", "") if filters.is_bound and filters.is_valid() else ""
-    grid = schedule_grid(user=user, schedule=schedule, first=first, last=last, unit_kind=kind)
+    # A page of units at a time: 400 units x 60 deadlines is 24,000 cells, too much for one page.
+    page_obj = paginate(
+        request, grid_units(user=user, schedule=schedule, unit_kind=kind), per_page=GRID_UNITS_PER_PAGE
+    )
+    units = [unit for unit in page_obj if isinstance(unit, Unit)]
+    grid = schedule_grid(user=user, schedule=schedule, first=first, last=last, unit_kind=kind, units=units)
+    totals = grid_totals(user=user, schedule=schedule, first=first, last=last, unit_kind=kind)
     shown_filters = filters if filters.is_bound else GridFilterForm(initial={"first": first, "last": last})
     return render(
         request,
@@ -765,7 +790,8 @@ def schedule_grid_view(request: HttpRequest, pk: int) -> HttpResponse:
             "columns": grid.columns,
             "days": _grid_days(grid.columns),
             "rows": _grid_rows(grid),
-            "totals": grid.totals,
+            "totals": totals,
+            "page_obj": page_obj,
         },
     )
 
