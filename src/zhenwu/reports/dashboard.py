@@ -14,7 +14,7 @@ from zhenwu.core.choices import Role
 from zhenwu.core.dashboard import Panel, register_panel
 from zhenwu.core.models import User
 from zhenwu.core.scoping import Action, role_allows
-from zhenwu.reports.selectors import slot_list, slot_state, slots_for_reporter
+from zhenwu.reports.selectors import due_between, slot_list, slot_state, slots_for_reporter
 
 PANEL_ROWS = 8
 
@@ -25,7 +25,7 @@ def reports_due_panel(user: User) -> dict[str, Any]:
     due = slots_for_reporter(user=user, now=now, limit=PANEL_ROWS)
     counts = (
         slot_list(user=user)
-        .filter(slot_on=today)
+        .filter(**due_between(today, today))
         .aggregate(
             expected=Count("id"),
             missing=Count("id", filter=Q(submitted_at__isnull=True, due_at__lt=now)),

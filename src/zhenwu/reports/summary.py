@@ -25,7 +25,7 @@ from zhenwu.core.scoping import Action, require, scope_q
 from zhenwu.reports.choices import FieldKind, SlotState
 from zhenwu.reports.fields import FieldSpec, display_value, specs_from
 from zhenwu.reports.models import ReportFormVersion, ReportSchedule, ReportSlot, ReportSubmission
-from zhenwu.reports.selectors import slot_state
+from zhenwu.reports.selectors import due_between, slot_state
 from zhenwu.reports.services import lateness_minutes
 
 
@@ -99,7 +99,7 @@ def build_summary(
     """The summary of ``schedule`` for one deadline (``due_at``) or a whole ``day``, in the user's scope."""
     now = now or timezone.now()
     slots_qs: QuerySet[ReportSlot] = ReportSlot.objects.filter(
-        scope_q(user, Action.REPORT_VIEW, unit_field="unit"), schedule=schedule, slot_on=day
+        scope_q(user, Action.REPORT_VIEW, unit_field="unit"), schedule=schedule, **due_between(day, day)
     )
     if due_at is not None:
         slots_qs = slots_qs.filter(due_at=due_at)
