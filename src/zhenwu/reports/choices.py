@@ -40,7 +40,7 @@ class SubmissionKind(models.TextChoices):
 class SlotState(models.TextChoices):
     """Where a unit stands for one deadline; computed from the deadline and the first submission."""
 
-    ON_TIME = "on_time", _("On time")
-    LATE = "late", _("Late")
-    MISSING = "missing", _("Missing")
-    OPEN = "open", _("Not yet due")
+    ON_TIME = "on_time", pgettext_lazy("report state", "On time")
+    LATE = "late", pgettext_lazy("report state", "Late")
+    MISSING = "missing", pgettext_lazy("report state", "Missing")
+    OPEN = "open", pgettext_lazy("report state", "Not yet due")

@@ -14,7 +14,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import Q, QuerySet
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from zhenwu.core.choices import UnitKind
@@ -284,7 +284,9 @@ class ScheduleForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100, help_text=_("For example: 两会期间每日报送."))
     starts_on = forms.DateField(label=_("First day"), widget=DATE_INPUT)
     ends_on = forms.DateField(label=_("Last day"), widget=DATE_INPUT)
-    day_rule = forms.ChoiceField(label=_("Days"), choices=DayRule.choices, initial=DayRule.EVERY_DAY)
+    day_rule = forms.ChoiceField(
+        label=pgettext_lazy("report schedule", "Days"), choices=DayRule.choices, initial=DayRule.EVERY_DAY
+    )
     weekday = forms.TypedChoiceField(
         label=_("Weekday"),
         choices=[("", "—"), *Weekday.choices],
@@ -294,7 +296,7 @@ class ScheduleForm(forms.Form):
         help_text=_("For a weekly report only."),
     )
     times = forms.CharField(
-        label=_("Deadlines"),
+        label=pgettext_lazy("report schedule", "Deadlines"),
         max_length=200,
         initial="09:00, 17:00",
         help_text=_("Times of day (Beijing time), separated by commas, e.g. 09:00, 17:00."),
@@ -365,7 +367,7 @@ class SwitchFrequencyForm(forms.Form):
     )
     effective_from = forms.DateField(label=_("From"), widget=DATE_INPUT)
     times = forms.CharField(
-        label=_("Deadlines"),
+        label=pgettext_lazy("report schedule", "Deadlines"),
         max_length=200,
         help_text=_("Times of day, separated by commas, e.g. 09:00, 13:00, 17:00."),
     )

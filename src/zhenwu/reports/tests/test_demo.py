@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.db.models import Count
+from django.utils import translation
 
 from zhenwu.core.choices import Role, UnitKind
 from zhenwu.core.models import AuditEvent, Unit, User
@@ -37,8 +38,10 @@ EXCLUDED_WORDS = ("重点人员", "稳控", "劝返", "越级", "行踪", "盯�
 
 
 def load() -> str:
+    """Run ``load_demo`` with its messages in English (the site's default is Chinese)."""
     out = StringIO()
-    call_command("load_demo", stdout=out)
+    with translation.override("en"):
+        call_command("load_demo", stdout=out)
     return out.getvalue()
 
 

@@ -9,6 +9,7 @@ from html import unescape
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -32,8 +33,10 @@ from zhenwu.testing.world import World
 pytestmark = pytest.mark.django_db
 
 
-def login(client: Client, world: World, role: str) -> Client:
+def login(client: Client, world: World, role: str, *, language: str = "en") -> Client:
+    """Sign in; pages in English so that messages can be asserted (Chinese is tested on its own)."""
     client.force_login(world.user(role))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     return client
 
 
@@ -606,7 +609,7 @@ def test_pages_render_in_chinese_by_default(world, client, schedule, clock, role
         actor=world.user("reporter"), slot=slot_at(schedule, world.village, "2026-02-25", 9), values=values()
     )
     clock.move_to(at("2026-02-25", 12))
-    login(client, world, role)
+    login(client, world, role, language="zh-hans")
     slot = slot_at(schedule, world.village, "2026-02-25", 9)
     pk = schedule.pk
     urls = [
