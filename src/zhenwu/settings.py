@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "zhenwu.core",
     "zhenwu.petitions",
     "zhenwu.reports",
+    "zhenwu.duty",
     "zhenwu.public",
 ]
 

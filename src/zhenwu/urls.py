@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("zhenwu.core.urls")),
     path("petitions/", include("zhenwu.petitions.urls")),
     path("reports/", include("zhenwu.reports.urls")),
+    path("duty/", include("zhenwu.duty.urls")),
     path("public/", include("zhenwu.public.urls")),
     *health.urlpatterns,
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),

@@ -41,6 +41,10 @@ class Action:
     REPORT_VIEW = "report.view"
     REPORT_SUBMIT = "report.submit"
     REPORT_MANAGE = "report.manage"
+    DUTY_VIEW = "duty.view"
+    DUTY_MANAGE = "duty.manage"
+    DUTY_SERVE = "duty.serve"
+    RECEPTION_MANAGE = "reception.manage"
 
 
 _EVERY_ROLE = frozenset(Role.values)
@@ -74,6 +78,14 @@ ROLE_GRANTS: dict[str, frozenset[str]] = {
     Action.REPORT_VIEW: _EVERY_ROLE,
     Action.REPORT_SUBMIT: frozenset({Role.ADMIN, Role.OFFICE, Role.REPORTER}),
     Action.REPORT_MANAGE: frozenset({Role.ADMIN, Role.OFFICE}),
+    # Duty: everyone sees the rosters and the duty desk of their subtree (who is on duty, and their
+    # phone, is what a roster is for); the office makes rosters, approves swaps and keeps leave;
+    # whoever is rostered serves: signs on, writes the log, hands over, asks for a swap (checked
+    # against the shift's assignments in the services). Oversight reads only.
+    Action.DUTY_VIEW: _EVERY_ROLE,
+    Action.DUTY_MANAGE: frozenset({Role.ADMIN, Role.OFFICE}),
+    Action.DUTY_SERVE: frozenset({Role.ADMIN, Role.OFFICE, Role.LEADER, Role.REPORTER, Role.MEDIATOR}),
+    Action.RECEPTION_MANAGE: frozenset({Role.ADMIN, Role.OFFICE}),
 }
 
 
