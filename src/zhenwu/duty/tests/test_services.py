@@ -269,7 +269,7 @@ def test_publishing_with_gaps_needs_a_recorded_confirmation(world, roster, peopl
     office = world.user("office")
     roster_generate(actor=office, roster=roster)
     shift = Shift.objects.get(roster=roster, on_date=datetime.date(2026, 3, 7))
-    assignment_remove(actor=office, assignment=shift.assignments.filter(position=Position.OFFICER).first())
+    assignment_remove(actor=office, assignment=shift.assignments.filter(position=Position.OFFICER)[0])
     with pytest.raises(Conflict) as caught:
         roster_publish(actor=office, roster=roster)
     assert caught.value.code == "gaps"
@@ -352,7 +352,7 @@ def test_one_person_in_two_places_and_double_booking_are_listed(world, roster, p
 def test_a_swap_with_someone_outside_the_pool_is_refused(world, roster):
     office = world.user("office")
     roster_generate(actor=office, roster=roster)
-    assignment = ShiftAssignment.objects.filter(shift__roster=roster, position=Position.OFFICER).first()
+    assignment = ShiftAssignment.objects.filter(shift__roster=roster, position=Position.OFFICER)[0]
     with pytest.raises(ValidationFailed) as caught:
         swap_request(actor=office, assignment=assignment, to_person=world.user("mediator"))
     assert "pool" in str(caught.value.message)
@@ -400,7 +400,7 @@ def test_the_office_arranges_a_takeover_and_regeneration_keeps_it(world, roster,
     newcomer = staff(world, "new", ("韩梅",), Role.OFFICE)[0]
     roster_members_set(actor=office, roster=roster, position=Position.OFFICER, people=[*officers, newcomer])
     shift = Shift.objects.get(roster=roster, on_date=datetime.date(2026, 3, 15))
-    given = shift.assignments.filter(position=Position.OFFICER).first()
+    given = shift.assignments.filter(position=Position.OFFICER)[0]
     swap_arrange(actor=office, assignment=given, to_person=newcomer, reason="请假顶班")
     given.refresh_from_db()
     assert given.person == newcomer and given.source == AssignmentSource.TAKEOVER
