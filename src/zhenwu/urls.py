@@ -16,6 +16,7 @@ urlpatterns = [
     path("petitions/", include("zhenwu.petitions.urls")),
     path("reports/", include("zhenwu.reports.urls")),
     path("duty/", include("zhenwu.duty.urls")),
+    path("public/reception/", include("zhenwu.duty.public_urls")),
     path("public/", include("zhenwu.public.urls")),
     *health.urlpatterns,
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),

@@ -1,5 +1,0 @@
-"""Role x route rules of the duty staff routes (see zhenwu.testing.permissions)."""
-
-from zhenwu.testing.permissions import Check
-
-TABLE: dict[str, list[Check]] = {}
