@@ -20,6 +20,7 @@ from ninja.security import HttpBearer, SessionAuth
 from zhenwu.core.api import calendar, people, units
 from zhenwu.core.exceptions import DomainError
 from zhenwu.core.services.tokens import token_authenticate
+from zhenwu.duty import api as duty_api
 from zhenwu.petitions import api as petitions_api
 from zhenwu.reports import api as reports_api
 
@@ -93,3 +94,4 @@ api.add_router("/", people.router)
 api.add_router("/", calendar.router)
 api.add_router("/", petitions_api.router)
 api.add_router("/", reports_api.router)
+api.add_router("/", duty_api.router)

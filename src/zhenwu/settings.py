@@ -254,5 +254,5 @@ LOGGING = {
 # --- API ------------------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_MAX_PER_PAGE_SIZE = 200
-NINJA_PAGINATION_CLASS = "ninja.pagination.PageNumberPagination"
+NINJA_PAGINATION_CLASS = "zhenwu.core.api.pagination.BoundedPageNumberPagination"
 API_TITLE = _("zhenwu API")

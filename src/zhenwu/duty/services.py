@@ -592,6 +592,7 @@ def _swap_check(swap: SwapRequest) -> None:
 
 
 def _apply_swap(swap: SwapRequest) -> None:
+    """Exchange the people (swap) or hand the shift over (takeover); ``swap`` is updated in place."""
     given = ShiftAssignment.objects.select_for_update().get(pk=swap.assignment_id)
     giver = given.person
     given.person = swap.to_person
@@ -602,6 +603,8 @@ def _apply_swap(swap: SwapRequest) -> None:
         taken.person = giver
         taken.source = AssignmentSource.SWAP
         taken.save(update_fields=["person", "source"])
+        swap.counterpart = taken
+    swap.assignment = given
 
 
 @transaction.atomic

@@ -101,6 +101,14 @@ def test_body_that_is_not_json_gets_the_error_shape(world: World, client: Client
     assert not Unit.objects.filter(code="HB-50").exists()
 
 
+@pytest.mark.parametrize("query", ["page=99999999999999999999", "page=0", "page_size=100000"])
+def test_absurd_page_numbers_are_422_not_500(world: World, client: Client, query: str) -> None:
+    client.force_login(world.user("admin"))
+    response = client.get(f"/api/units?{query}")
+    assert response.status_code == 422
+    assert_error_shape(response.json(), "validation_failed")
+
+
 def test_domain_validation_error_shape_and_nothing_saved(world: World, client: Client) -> None:
     client.force_login(world.user("admin"))
     count = Unit.objects.count()
