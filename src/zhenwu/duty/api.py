@@ -37,7 +37,6 @@ from zhenwu.duty.choices import (
 from zhenwu.duty.models import (
     DutyLogEntry,
     Handover,
-    Leave,
     ReceptionDay,
     Roster,
     Shift,
@@ -988,9 +987,7 @@ def link_duty_reception_petition(
 def list_duty_leave(request: HttpRequest, filters: Query[LeaveFilter]) -> object:
     """The office sees the leave of its unit's staff; everyone sees their own."""
     user = api_user(request)
-    kept = scope_q(user, Action.DUTY_MANAGE, unit_field="person__unit")
-    # An empty Q is everything (the administrator's scope); OR-ed with another it would be dropped.
-    queryset = Leave.objects.filter(kept | Q(person=user)) if kept else Leave.objects.all()
+    queryset = selectors.leave_list(user=user)
     if filters.person is not None:
         queryset = queryset.filter(person=access_person(user, filters.person))
     if filters.from_ is not None:

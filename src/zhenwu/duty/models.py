@@ -84,6 +84,12 @@ class Roster(models.Model):
         max_length=200,
         blank=True,
     )
+    webhook_url = models.URLField(
+        verbose_name=_("chat robot webhook"),
+        max_length=500,
+        blank=True,
+        help_text=_("Optional: the duty group's chat robot, told when someone has not signed on."),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),
@@ -375,18 +381,27 @@ class SwapRequest(models.Model):
         max_length=12,
         choices=SwapKind.choices,
     )
+    #: SET_NULL: removing an assignment later keeps the record of the swap (with ``from_person``).
     assignment = models.ForeignKey(
         ShiftAssignment,
         verbose_name=_("shift given away"),
-        on_delete=models.CASCADE,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
     counterpart = models.ForeignKey(
         ShiftAssignment,
         verbose_name=_("shift taken in exchange"),
-        on_delete=models.CASCADE,
+        on_delete=models.SET_NULL,
         null=True,
         blank=True,
+        related_name="+",
+    )
+    from_person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("given away by"),
+        on_delete=models.PROTECT,
         related_name="+",
     )
     to_person = models.ForeignKey(

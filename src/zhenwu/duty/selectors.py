@@ -11,13 +11,14 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhenwu.core.exceptions import NotFound
 from zhenwu.core.models import Unit, User
-from zhenwu.core.scoping import Action, scope_q
+from zhenwu.core.scoping import Action, has_instance_scope, scope_q
 from zhenwu.duty.choices import Position
 from zhenwu.duty.models import (
     DutyLogEntry,
@@ -82,6 +83,13 @@ def access_swap(user: User, pk: int | str) -> SwapRequest:
         )
     except (SwapRequest.DoesNotExist, ValueError, TypeError):
         raise NotFound() from None
+
+
+def leave_list(*, user: User) -> QuerySet[Leave]:
+    """The office sees the leave of its units' staff; everyone else sees their own leave only."""
+    if has_instance_scope(user):
+        return Leave.objects.all()
+    return Leave.objects.filter(scope_q(user, Action.DUTY_MANAGE, unit_field="person__unit") | Q(person=user))
 
 
 def reception_list(*, user: User) -> QuerySet[ReceptionDay]:
@@ -168,6 +176,7 @@ class ShortRest:
 @dataclass
 class CoverageReport:
     roster: Roster
+    shifts: list[Shift] = field(default_factory=list)
     gaps: list[Gap] = field(default_factory=list)
     understaffed: list[Understaffed] = field(default_factory=list)
     overstaffed: list[Understaffed] = field(default_factory=list)
@@ -254,8 +263,8 @@ def coverage_report(roster: Roster) -> CoverageReport:
     Clashes are looked for across all rosters (a leader on two units' rosters at once). A fixed
     number of queries.
     """
-    report = CoverageReport(roster=roster)
     shifts = roster_shifts(roster)
+    report = CoverageReport(roster=roster, shifts=shifts)
     day_start = roster_day_start(roster)
     period_start = local_moment(roster.starts_on, day_start)
     period_end = local_moment(roster.ends_on + datetime.timedelta(days=1), day_start)
@@ -342,7 +351,7 @@ def fairness_report(roster: Roster) -> list[FairnessRow]:
         rows[(member.person_id, member.position)] = FairnessRow(member.person, member.position)
     coverage = coverage_report(roster)
     leave_ids = {o.assignment.pk for o in coverage.on_leave}
-    for shift in roster_shifts(roster):
+    for shift in coverage.shifts:
         for assignment in shift.assignments.all():
             row = rows.setdefault(
                 (assignment.person_id, assignment.position),
@@ -370,7 +379,7 @@ class DeskRow:
 def duty_desk(*, user: User, now: datetime.datetime | None = None) -> list[DeskRow]:
     """For every unit in scope with duty now or soon: the current shift(s) and the next, with people.
 
-    Four queries: the current shifts, the next shifts (within a day), their assignments with the
+    Five queries: the current shifts and their people, each unit's next shift (within a day) and its
     people, and the sign-ons of the current shifts.
     """
     now = now or timezone.now()
@@ -380,11 +389,21 @@ def duty_desk(*, user: User, now: datetime.datetime | None = None) -> list[DeskR
         .prefetch_related(assignments_prefetch())
     )
     current = list(scoped.filter(starts_at__lte=now, ends_at__gt=now).order_by("unit__path", "starts_at"))
-    upcoming = list(
-        scoped.filter(starts_at__gt=now, starts_at__lte=now + datetime.timedelta(days=1)).order_by(
-            "unit__path", "starts_at"
+    # Only each unit's next shift: a window ranks the day's upcoming shifts per unit, so a county's
+    # desk does not build every shift of the next 24 hours for 400 units.
+    nearest = (
+        Shift.objects.filter(scope_q(user, Action.DUTY_VIEW, unit_field="unit"))
+        .filter(starts_at__gt=now, starts_at__lte=now + datetime.timedelta(days=1))
+        .annotate(
+            rank=Window(
+                RowNumber(), partition_by=[F("unit_id")], order_by=[F("starts_at").asc(), F("id").asc()]
+            )
         )
+        .filter(rank=1)
+        .values("pk")
     )
+    upcoming = list(scoped.filter(pk__in=nearest).order_by("unit__path", "starts_at"))
+
     signed = set(SignOn.objects.filter(shift__in=current).values_list("assignment_id", flat=True))
     rows: dict[int, DeskRow] = {}
     for shift in current:

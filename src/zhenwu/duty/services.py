@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhenwu.core.audit import audit_record
-from zhenwu.core.choices import AuditAction, Role
+from zhenwu.core.choices import AuditAction, Channel, Role
 from zhenwu.core.deadlines import WorkCalendar
 from zhenwu.core.exceptions import (
     Conflict,
@@ -36,8 +36,8 @@ from zhenwu.core.exceptions import (
     ValidationFailed,
 )
 from zhenwu.core.models import Unit, User
-from zhenwu.core.notifications.services import notify_user
-from zhenwu.core.scoping import Action, require, user_can
+from zhenwu.core.notifications.services import notification_enqueue, notify_user
+from zhenwu.core.scoping import Action, require, role_allows, user_can
 from zhenwu.core.services.common import validated
 from zhenwu.duty.choices import (
     AssignmentSource,
@@ -161,7 +161,13 @@ def leave_add(
 
 @transaction.atomic
 def roster_create(
-    *, actor: User, unit: Unit, name: str, starts_on: datetime.date, ends_on: datetime.date
+    *,
+    actor: User,
+    unit: Unit,
+    name: str,
+    starts_on: datetime.date,
+    ends_on: datetime.date,
+    webhook_url: str = "",
 ) -> Roster:
     require(actor, Action.DUTY_MANAGE, unit)
     if ends_on < starts_on:
@@ -169,7 +175,12 @@ def roster_create(
     if (ends_on - starts_on).days + 1 > MAX_ROSTER_DAYS:
         raise _refuse(_("A roster covers at most %(days)s days.") % {"days": MAX_ROSTER_DAYS}, "ends_on")
     roster = Roster(
-        unit=unit, name=" ".join(name.split()), starts_on=starts_on, ends_on=ends_on, created_by=actor
+        unit=unit,
+        name=" ".join(name.split()),
+        starts_on=starts_on,
+        ends_on=ends_on,
+        webhook_url=webhook_url.strip(),
+        created_by=actor,
     )
     validated(roster)
     roster.save()
@@ -256,6 +267,12 @@ def roster_members_set(
         if person.pk in seen:
             raise _refuse(_("%(name)s is listed twice.") % {"name": person.get_full_name()}, "people")
         seen.add(person.pk)
+        if not role_allows(person, Action.DUTY_SERVE):
+            raise _refuse(
+                _("%(name)s has a read-only role and cannot serve on duty.")
+                % {"name": person.get_full_name()},
+                "people",
+            )
         if not person.is_active or person.unit is None or not person.unit.is_descendant_of(locked.unit):
             raise _refuse(
                 _("%(name)s does not work in %(unit)s.")
@@ -375,8 +392,12 @@ def roster_generate(*, actor: User, roster: Roster, now: datetime.datetime | Non
     if not any(pools.values()):
         raise _refuse(_("Add the people on duty (the pool) before generating."))
     result = GenerationResult(shifts_created=lay_out_shifts(locked))
+    # A generated assignment someone asked to swap stays until the office decides the swap.
+    pending = SwapRequest.objects.filter(roster=locked, status=SwapStatus.PENDING)
     ShiftAssignment.objects.filter(
         shift__roster=locked, shift__starts_at__gt=now, source=AssignmentSource.GENERATED
+    ).exclude(pk__in=pending.values("assignment_id")).exclude(
+        pk__in=pending.filter(counterpart__isnull=False).values("counterpart_id")
     ).delete()
     shifts = list(locked.shifts.select_related("template").order_by("starts_at", "id"))
     everyone = {pid for ids in pools.values() for pid in ids}
@@ -562,6 +583,10 @@ def assignment_remove(*, actor: User, assignment: ShiftAssignment) -> None:
         raise _refuse(_("A shift that has started cannot be changed."))
     if SignOn.objects.filter(assignment=assignment).exists():
         raise _refuse(_("This person has signed on."))
+    # A swap waiting for approval cannot happen without the shift: it is cancelled, and kept.
+    SwapRequest.objects.filter(
+        Q(assignment=assignment) | Q(counterpart=assignment), status=SwapStatus.PENDING
+    ).update(status=SwapStatus.CANCELLED, decided_by=actor, decided_at=timezone.now())
     audit_record(
         actor=actor,
         action=AuditAction.UPDATE,
@@ -577,6 +602,10 @@ def _swap_check(swap: SwapRequest) -> None:
     """A swap or takeover is still possible: shifts not started, people available, in the pool."""
     now = timezone.now()
     given = swap.assignment
+    if given is None or (swap.kind == SwapKind.SWAP and swap.counterpart is None):
+        raise InvalidTransition(_("A shift of this swap was removed from the roster."))
+    if given.person_id != swap.from_person_id:
+        raise InvalidTransition(_("The shift has changed hands since the swap was asked for."))
     if given.shift.starts_at <= now or (swap.counterpart and swap.counterpart.shift.starts_at <= now):
         raise _refuse(_("A shift that has started cannot be swapped."))
     _in_pool(swap.roster, swap.to_person, given.position)
@@ -593,6 +622,8 @@ def _swap_check(swap: SwapRequest) -> None:
 
 def _apply_swap(swap: SwapRequest) -> None:
     """Exchange the people (swap) or hand the shift over (takeover); ``swap`` is updated in place."""
+    if swap.assignment_id is None:
+        raise InvalidTransition(_("A shift of this swap was removed from the roster."))
     given = ShiftAssignment.objects.select_for_update().get(pk=swap.assignment_id)
     giver = given.person
     given.person = swap.to_person
@@ -637,6 +668,7 @@ def swap_request(
         kind=SwapKind.SWAP if counterpart is not None else SwapKind.TAKEOVER,
         assignment=assignment,
         counterpart=counterpart,
+        from_person=assignment.person,
         to_person=to_person,
         roster=roster,
         reason=" ".join(reason.split()),
@@ -656,7 +688,7 @@ def swap_decide(*, actor: User, swap: SwapRequest, approve: bool) -> SwapRequest
     if locked is None:
         raise NotFound()
     require(actor, Action.DUTY_MANAGE, locked.roster.unit)
-    parties = {locked.assignment.person_id, locked.to_person_id}
+    parties = {locked.from_person_id, locked.to_person_id}
     if actor.pk in parties:
         raise PermissionRefused(_("Someone else in the office must decide a swap you are part of."))
     if locked.status != SwapStatus.PENDING:
@@ -1084,6 +1116,18 @@ def feed_for_key(key: str) -> CalendarFeed | None:
 # --- reminders ---------------------------------------------------------------------------------------
 
 
+def _nearest_office(unit: Unit) -> list[User]:
+    """The office staff of ``unit`` or, when it has none (a village's roster), of the nearest unit above."""
+    paths = [*unit.ancestor_paths(), unit.path]
+    staff = list(
+        User.objects.filter(unit__path__in=paths, role=Role.OFFICE, is_active=True)
+        .select_related("unit")
+        .order_by("-unit__depth", "pk")
+    )
+    nearest = staff[0].unit_id if staff else None
+    return [person for person in staff if person.unit_id == nearest]
+
+
 def duty_reminders_send(*, now: datetime.datetime | None = None) -> dict[str, int]:
     """Before a shift starts, remind each person on it; 15 minutes after it started, tell the leader
     on duty (and, when the leader is the one missing, the office) who has not signed on.
@@ -1096,11 +1140,16 @@ def duty_reminders_send(*, now: datetime.datetime | None = None) -> dict[str, in
     with transaction.atomic():
         upcoming = list(
             Shift.objects.select_for_update()
-            .filter(reminded_at__isnull=True, starts_at__gt=now, starts_at__lte=now + REMIND_BEFORE)
+            .filter(
+                roster__status=RosterStatus.PUBLISHED,  # a draft may still change: nobody is told yet
+                reminded_at__isnull=True,
+                starts_at__gt=now,
+                starts_at__lte=now + REMIND_BEFORE,
+            )
             .select_related("template", "roster", "unit")
         )
         people = defaultdict(list)
-        for assignment in ShiftAssignment.objects.filter(shift__in=upcoming).select_related("person"):
+        for assignment in ShiftAssignment.objects.filter(shift__in=upcoming).select_related("person__unit"):
             people[assignment.shift_id].append(assignment)
         for shift in upcoming:
             for assignment in people.get(shift.pk, []):
@@ -1134,6 +1183,7 @@ def duty_reminders_send(*, now: datetime.datetime | None = None) -> dict[str, in
         started = list(
             Shift.objects.select_for_update()
             .filter(
+                roster__status=RosterStatus.PUBLISHED,
                 no_sign_on_reported_at__isnull=True,
                 starts_at__lte=now - NO_SIGN_ON_AFTER,
                 starts_at__gt=now - NO_SIGN_ON_WINDOW,
@@ -1142,7 +1192,7 @@ def duty_reminders_send(*, now: datetime.datetime | None = None) -> dict[str, in
             .select_related("template", "roster", "unit")
         )
         assignments = defaultdict(list)
-        for assignment in ShiftAssignment.objects.filter(shift__in=started).select_related("person"):
+        for assignment in ShiftAssignment.objects.filter(shift__in=started).select_related("person__unit"):
             assignments[assignment.shift_id].append(assignment)
         signed = set(SignOn.objects.filter(shift__in=started).values_list("assignment_id", flat=True))
         for shift in started:
@@ -1151,11 +1201,7 @@ def duty_reminders_send(*, now: datetime.datetime | None = None) -> dict[str, in
             if not missing:
                 continue
             leaders = [a.person for a in holders if a.position == Position.LEADER and a not in missing]
-            recipients = leaders
-            if not recipients:
-                recipients = list(
-                    User.objects.filter(unit=shift.unit, role=Role.OFFICE, is_active=True).order_by("pk")
-                )
+            recipients = leaders or _nearest_office(shift.unit)
             names = "、".join(a.person.get_full_name() for a in missing)
             subject = _("Not signed on: %(shift)s %(time)s") % {
                 "shift": shift.template.name,
@@ -1178,6 +1224,16 @@ def duty_reminders_send(*, now: datetime.datetime | None = None) -> dict[str, in
                         body=body,
                     )
                 )
+            if shift.roster.webhook_url:
+                notification_enqueue(
+                    event_key=f"duty.no_sign_on.{shift.pk}",
+                    channel=Channel.WEBHOOK,
+                    recipient=shift.roster.webhook_url,
+                    subject=subject,
+                    body=body,
+                    unit=shift.unit,
+                )
+                counts["messages"] += 1
             counts["reported"] += 1
         Shift.objects.filter(pk__in=[s.pk for s in started]).update(no_sign_on_reported_at=now)
     return counts

@@ -516,3 +516,36 @@ def test_generation_reports_what_it_cannot_fill(world, people):
         Position.LEADER: 1,
         Position.OFFICER: 1,
     }
+
+
+def test_regenerating_keeps_a_shift_whose_swap_is_pending_and_removing_it_cancels_the_swap(
+    world, roster, people
+):
+    _leaders, officers = people
+    office = world.user("office")
+    roster_generate(actor=office, roster=roster)
+    newcomer = staff(world, "new", ("韩梅",), Role.OFFICE)[0]
+    roster_members_set(actor=office, roster=roster, position=Position.OFFICER, people=[*officers, newcomer])
+    given = Shift.objects.get(roster=roster, on_date=datetime.date(2026, 3, 15)).assignments.filter(
+        position=Position.OFFICER
+    )[0]
+    swap = swap_request(actor=given.person, assignment=given, to_person=newcomer, reason="出差")
+    roster_generate(actor=office, roster=roster)
+    swap.refresh_from_db()
+    assert swap.status == SwapStatus.PENDING and swap.assignment_id == given.pk
+    assignment_remove(actor=office, assignment=given)
+    swap.refresh_from_db()
+    # The record stays, with who asked to give the shift away, and says it was cancelled.
+    assert swap.status == SwapStatus.CANCELLED
+    assert swap.assignment_id is None
+    assert swap.from_person_id == given.person_id
+
+
+def test_a_read_only_role_cannot_join_a_pool(world, roster):
+    with pytest.raises(ValidationFailed):
+        roster_members_set(
+            actor=world.user("office"),
+            roster=roster,
+            position=Position.OFFICER,
+            people=[world.user("oversight")],
+        )
