@@ -17,6 +17,7 @@ import secrets
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
@@ -63,6 +64,9 @@ from zhenwu.duty.models import (
     SwapRequest,
 )
 
+if TYPE_CHECKING:
+    from zhenwu.petitions.models import Petition
+
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 #: A roster covers at most this many days (a month of special duty, a flood season).
 MAX_ROSTER_DAYS = 186
@@ -77,6 +81,8 @@ REMIND_BEFORE = datetime.timedelta(minutes=60)
 NO_SIGN_ON_AFTER = datetime.timedelta(minutes=15)
 #: Missing sign-ons are reported only for shifts that started this recently (no flood after a stop).
 NO_SIGN_ON_WINDOW = datetime.timedelta(hours=6)
+#: The people on a shift may still write in its log this long after it ended (unless handed over).
+LOG_GRACE = datetime.timedelta(hours=2)
 FEED_KEY_BYTES = 24
 BULK = 1000
 POSITIONS = (Position.LEADER, Position.OFFICER)
@@ -854,12 +860,21 @@ def duty_log_add(
     now = timezone.now()
     if now < shift.starts_at - SIGN_ON_EARLY:
         raise _refuse(_("The shift has not started."))
+    # The people on duty write while on duty; once the shift is handed over (or long over) its log
+    # is closed to them: what comes later belongs in the current shift's log. The office may still
+    # add a note (e.g. a check), which is recorded as theirs.
+    if not user_can(actor, Action.DUTY_MANAGE, shift.unit) and (
+        now > shift.ends_at + LOG_GRACE or Handover.objects.filter(shift=shift).exists()
+    ):
+        raise _refuse(_("This shift is handed over; write in the current shift's log."))
     text = text.strip()
     if not text:
         raise _refuse(_("Write what happened."), "text")
     occurred_at = occurred_at or now
     if occurred_at > now + datetime.timedelta(minutes=1):
         raise _refuse(_("The time cannot be in the future."), "occurred_at")
+    if occurred_at < shift.starts_at - SIGN_ON_EARLY:
+        raise _refuse(_("The time is before the shift started."), "occurred_at")
     if kind == LogKind.CORRECTION and corrects is None:
         raise _refuse(_("Choose the entry this corrects."), "corrects")
     if corrects is not None and corrects.shift.roster_id != shift.roster_id:
@@ -1040,13 +1055,22 @@ def reception_cancel(*, actor: User, reception: ReceptionDay) -> ReceptionDay:
 
 
 @transaction.atomic
-def reception_link_petition(*, actor: User, reception: ReceptionDay, petition: object) -> ReceptionDay:
-    """Link a matter registered at the reception (visit channel, in the unit's scope)."""
+def reception_link_petition(*, actor: User, reception: ReceptionDay, petition: "Petition") -> ReceptionDay:
+    """Link a matter registered at the reception: a visit on that day, registered in the reception's
+    unit (or handled there), visible to the actor; not to a cancelled reception."""
     from zhenwu.petitions.choices import IntakeChannel
     from zhenwu.petitions.selectors import access_petition
 
+    reception = ReceptionDay.objects.select_for_update().select_related("unit").get(pk=reception.pk)
     require(actor, Action.RECEPTION_MANAGE, reception.unit)
-    matter = access_petition(actor, getattr(petition, "pk", petition), Action.PETITION_VIEW)  # type: ignore[arg-type]
+    if reception.is_cancelled:
+        raise InvalidTransition(_("This reception was cancelled."))
+    matter = access_petition(actor, petition.pk, Action.PETITION_VIEW)
+    handled_here = matter.handling_unit is not None and matter.handling_unit.is_descendant_of(reception.unit)
+    if not (matter.unit.is_descendant_of(reception.unit) or handled_here):
+        raise _refuse(
+            _("The matter was not registered in %(unit)s.") % {"unit": reception.unit.name}, "petition"
+        )
     if matter.channel != IntakeChannel.VISIT:
         raise _refuse(
             _("Only a matter brought in person (a visit) is registered at a reception."), "petition"
@@ -1103,14 +1127,23 @@ def feed_revoke(*, actor: User, feed: CalendarFeed) -> CalendarFeed:
 
 
 def feed_for_key(key: str) -> CalendarFeed | None:
-    """The live feed of a secret key (None for an unknown or revoked key)."""
+    """The live feed of a secret key: None for an unknown or revoked key, a deactivated person's
+    feed, or a unit feed whose maker is gone or no longer sees the unit."""
     if not key or len(key) > 100:
         return None
-    return (
-        CalendarFeed.objects.select_related("person", "unit")
+    feed = (
+        CalendarFeed.objects.select_related("person", "unit", "created_by__unit")
         .filter(key_hash=CalendarFeed.hash_key(key), revoked_at__isnull=True)
         .first()
     )
+    if feed is None:
+        return None
+    # A feed stops with its person's account, or when its maker no longer sees the unit.
+    if feed.person is not None:
+        return feed if feed.person.is_active else None
+    creator = feed.created_by
+    live = creator.is_active and feed.unit is not None and user_can(creator, Action.DUTY_VIEW, feed.unit)
+    return feed if live else None
 
 
 # --- reminders ---------------------------------------------------------------------------------------

@@ -102,3 +102,18 @@ def test_the_office_writes_in_any_log_of_its_unit(world, shifts, clock):
             text="future",
             occurred_at=at("2026-03-01", 18),
         )
+
+
+def test_the_log_closes_to_the_people_on_duty_after_handover(world, shifts, clock):
+    first, _second = shifts
+    # The leader on duty (the officers of these tests are office staff, who may always write).
+    me = first.assignments.get(position=Position.LEADER).person
+    clock.move_to(at("2026-03-02", 8, 20))
+    with pytest.raises(ValidationFailed):
+        duty_log_add(actor=me, shift=first, kind=LogKind.NOTE, text="before", occurred_at=at("2026-03-01", 6))
+    shift_handover(actor=me, shift=first, summary="平稳")
+    with pytest.raises(ValidationFailed):
+        duty_log_add(actor=me, shift=first, kind=LogKind.NOTE, text="补记")
+    # The office may still add a note to a handed-over shift; it is recorded as theirs.
+    note = duty_log_add(actor=world.user("office"), shift=first, kind=LogKind.NOTE, text="抽查")
+    assert note.author == world.user("office")
