@@ -9,6 +9,7 @@ Checks over a roster (coverage, fairness) read a fixed number of queries, whatev
 
 import datetime
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import F, Prefetch, Q, QuerySet, Window
@@ -376,24 +377,35 @@ class DeskRow:
     signed_on: set[int]
 
 
-def duty_desk(*, user: User, now: datetime.datetime | None = None) -> list[DeskRow]:
+def desk_units(*, user: User, now: datetime.datetime | None = None) -> QuerySet[Unit]:
+    """The units in scope with a shift now or within a day, in tree order (the desk's pages)."""
+    now = now or timezone.now()
+    on_duty = (
+        shift_list(user=user)
+        .filter(ends_at__gt=now, starts_at__lte=now + datetime.timedelta(days=1))
+        .values("unit_id")
+    )
+    return Unit.objects.filter(pk__in=on_duty).order_by("path")
+
+
+def duty_desk(
+    *, user: User, now: datetime.datetime | None = None, units: Sequence[Unit] | None = None
+) -> list[DeskRow]:
     """For every unit in scope with duty now or soon: the current shift(s) and the next, with people.
 
     Five queries: the current shifts and their people, each unit's next shift (within a day) and its
     people, and the sign-ons of the current shifts.
     """
     now = now or timezone.now()
-    scoped = (
-        shift_list(user=user)
-        .select_related("template", "unit", "roster")
-        .prefetch_related(assignments_prefetch())
-    )
+    shifts = shift_list(user=user)
+    if units is not None:  # one page of the desk (a county has hundreds of units on duty)
+        shifts = shifts.filter(unit_id__in=[unit.pk for unit in units])
+    scoped = shifts.select_related("template", "unit", "roster").prefetch_related(assignments_prefetch())
     current = list(scoped.filter(starts_at__lte=now, ends_at__gt=now).order_by("unit__path", "starts_at"))
     # Only each unit's next shift: a window ranks the day's upcoming shifts per unit, so a county's
     # desk does not build every shift of the next 24 hours for 400 units.
     nearest = (
-        Shift.objects.filter(scope_q(user, Action.DUTY_VIEW, unit_field="unit"))
-        .filter(starts_at__gt=now, starts_at__lte=now + datetime.timedelta(days=1))
+        shifts.filter(starts_at__gt=now, starts_at__lte=now + datetime.timedelta(days=1))
         .annotate(
             rank=Window(
                 RowNumber(), partition_by=[F("unit_id")], order_by=[F("starts_at").asc(), F("id").asc()]

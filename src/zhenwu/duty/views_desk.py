@@ -27,7 +27,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from zhenwu.core.exceptions import DomainError, NotFound, PermissionRefused
-from zhenwu.core.models import User
+from zhenwu.core.models import Unit, User
 from zhenwu.core.scoping import Action, role_allows, user_can
 from zhenwu.core.views.common import (
     add_domain_error,
@@ -58,6 +58,7 @@ from zhenwu.duty.selectors import (
     ShiftDesk,
     access_reception,
     access_shift,
+    desk_units,
     duty_desk,
     my_shifts,
     reception_list,
@@ -91,6 +92,10 @@ def _sign_on_open(shift: Shift, now: datetime.datetime) -> bool:
     return shift.starts_at - services.SIGN_ON_EARLY <= now < shift.ends_at
 
 
+#: Units (cards) per page of the duty desk.
+DESK_UNITS_PER_PAGE = 50
+
+
 def _my_shift_rows(user: User, now: datetime.datetime) -> list[MyShift]:
     mine = my_shifts(user=user, now=now, limit=MY_SHIFTS_SHOWN)
     signed = set(
@@ -118,11 +123,15 @@ def duty_desk_view(request: HttpRequest) -> HttpResponse:
     """
     user = request_user(request)
     now = timezone.now()
+    # A page of units at a time: a county office sees hundreds of units on duty.
+    page_obj = paginate(request, desk_units(user=user, now=now), per_page=DESK_UNITS_PER_PAGE)
+    units = [unit for unit in page_obj if isinstance(unit, Unit)]
     return render(
         request,
         "duty/desk/desk.html",
         {
-            "rows": duty_desk(user=user, now=now),
+            "rows": duty_desk(user=user, now=now, units=units),
+            "page_obj": page_obj,
             "mine": _my_shift_rows(user, now),
             "now": now,
         },

@@ -362,6 +362,23 @@ def test_desk_query_count_does_not_grow_with_units(world, client, clock):
     assert text_of(response).count('class="card desk-unit"') == 5
 
 
+def test_the_desk_pages_units(world, client, clock, monkeypatch):
+    from zhenwu.duty import views_desk
+
+    monkeypatch.setattr(views_desk, "DESK_UNITS_PER_PAGE", 2)
+    for index in range(11, 14):
+        _unit_roster(world, f"HB-{index}")
+    clock.move_to(at("2026-03-02", 10))
+    login(client, world.user("office"))
+    first = client.get(reverse("duty:desk"))
+    second = client.get(reverse("duty:desk"), {"page": 2})
+    names = [row.unit.code for row in first.context["rows"]] + [
+        row.unit.code for row in second.context["rows"]
+    ]
+    assert names == ["HB-11", "HB-12", "HB-13"]
+    assert len(first.context["rows"]) == 2
+
+
 def test_the_desk_shows_the_current_and_next_shift_of_each_unit_and_my_shifts(world, client, shifts, clock):
     first, second = shifts
     clock.move_to(at("2026-03-01", 9))
