@@ -16,6 +16,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
@@ -117,7 +118,7 @@ HEADER_ROWS = 5
 
 def _roster_sheet(sheet: _Sheet, roster: Roster) -> None:
     sheet.append([f"{roster.unit.name} {roster.name}"], bold=True, size=14, title=True)
-    sheet.append([_("Period"), roster.starts_on, roster.ends_on])
+    sheet.append([pgettext("duty roster", "Period"), roster.starts_on, roster.ends_on])
     sheet.append([_("Status"), _status(roster)], title=True)
     sheet.append([_("Generated at"), _local(timezone.now())])
     sheet.blank()
@@ -127,8 +128,8 @@ def _roster_sheet(sheet: _Sheet, roster: Roster) -> None:
             _("Weekday"),
             _("Holiday"),
             _("Shift"),
-            _("From"),
-            _("To"),
+            pgettext("shift time", "From"),
+            pgettext("shift time", "To"),
             _("Leader on duty"),
             _("Duty officers"),
         ],
@@ -160,7 +161,7 @@ def _fairness_sheet(sheet: _Sheet, roster: Roster) -> None:
             _("Position"),
             _("Phone"),
             _("Shifts"),
-            _("Hours"),
+            pgettext("hours worked", "Hours"),
             _("Nights"),
             _("Rest-day shifts"),
             _("Shifts while on leave"),

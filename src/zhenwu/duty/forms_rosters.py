@@ -104,7 +104,7 @@ class ShiftTemplateForm(forms.Form):
     """A shift of the roster's day: a preset (day, night, 24 h) or hours typed in."""
 
     preset = forms.ChoiceField(
-        label=_("Hours"),
+        label=pgettext_lazy("shift time", "Hours"),
         choices=[
             (Preset.FULL, _("24 hours, 08:30 to 08:30 the next day")),
             (Preset.DAY, _("Day shift, 08:30 to 17:30")),

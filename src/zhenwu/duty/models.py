@@ -23,6 +23,7 @@ import hashlib
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from zhenwu.duty.choices import (
     AssignmentSource,
@@ -134,7 +135,7 @@ class ShiftTemplate(models.Model):
         verbose_name=_("ends at"),
     )
     days = models.CharField(
-        verbose_name=_("days"),
+        verbose_name=_("applies on"),
         max_length=16,
         choices=ShiftDays.choices,
         default=ShiftDays.EVERY_DAY,
@@ -343,7 +344,7 @@ class ShiftAssignment(models.Model):
         choices=Position.choices,
     )
     source = models.CharField(
-        verbose_name=_("source"),
+        verbose_name=_("how assigned"),
         max_length=12,
         choices=AssignmentSource.choices,
         default=AssignmentSource.GENERATED,
@@ -516,7 +517,7 @@ class DutyLogEntry(models.Model):
     )
     corrects = models.ForeignKey(
         "self",
-        verbose_name=_("corrects"),
+        verbose_name=_("corrected entry"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -614,13 +615,13 @@ class ReceptionDay(models.Model):
         verbose_name=_("day"),
     )
     start_time = models.TimeField(
-        verbose_name=_("from"),
+        verbose_name=pgettext_lazy("reception time", "From"),
     )
     end_time = models.TimeField(
-        verbose_name=_("until"),
+        verbose_name=pgettext_lazy("reception time", "Until"),
     )
     place = models.CharField(
-        verbose_name=_("place"),
+        verbose_name=pgettext_lazy("reception", "Place"),
         max_length=100,
     )
     topic = models.CharField(

@@ -2,8 +2,10 @@
 
 import datetime
 from collections import Counter
+from collections.abc import Iterator
 
 import pytest
+from django.utils import translation
 
 from zhenwu.core.choices import Role
 from zhenwu.core.exceptions import Conflict, InvalidTransition, NotFound, PermissionRefused, ValidationFailed
@@ -27,6 +29,13 @@ from zhenwu.duty.services import (
 from zhenwu.duty.tests.factories import at, pool, special_period, staff, t
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english() -> Iterator[None]:
+    """Refusals in English, so that their words can be asserted (the site's default is Chinese)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
