@@ -8,7 +8,7 @@ are the services'. The duty log has no PUT or DELETE: a correction is a new entr
 """
 
 import datetime
-from typing import Annotated, Any
+from typing import Any
 
 from django.db.models import Exists, F, Model, OuterRef, Prefetch, Q, QuerySet
 from django.http import HttpRequest
@@ -17,9 +17,8 @@ from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
-from pydantic import AfterValidator
 
-from zhenwu.core.api.schemas import ERRORS, UnitRef, api_user
+from zhenwu.core.api.schemas import ERRORS, FIRST_DAY, LAST_DAY, Clock, Day, Id, Moment, UnitRef, api_user
 from zhenwu.core.exceptions import NotFound, ValidationFailed
 from zhenwu.core.models import User
 from zhenwu.core.scoping import Action, scope_q
@@ -48,28 +47,8 @@ from zhenwu.petitions.selectors import access_petition
 
 router = Router(tags=["duty"])
 
-#: ``HH:MM``, as shift and reception times are written (Beijing wall-clock time).
-HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
-#: Days and moments outside these bounds are typing errors; the bounds also keep the day arithmetic
-#: (the next day, the UTC conversion) inside what ``datetime`` and the database can hold.
-FIRST_DAY = datetime.date(1970, 1, 1)
-LAST_DAY = datetime.date(2999, 12, 31)
-#: Database ids are 64-bit; a larger number is refused before it reaches a query.
-MAX_ID = 2**63 - 1
 #: People named in one pool (a pool is a unit's staff; a township has a few dozen).
 MAX_POOL = 200
-
-
-def _in_range(moment: datetime.datetime) -> datetime.datetime:
-    if not FIRST_DAY <= moment.date() <= LAST_DAY:
-        raise ValueError(_("Enter a time between 1970 and 2999."))
-    return moment
-
-
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-Day = Annotated[datetime.date, Field(ge=FIRST_DAY, le=LAST_DAY)]
-Moment = Annotated[datetime.datetime, AfterValidator(_in_range)]
-Clock = Annotated[str, Field(pattern=HHMM, description="HH:MM, Beijing time")]
 
 
 # --- schemas ------------------------------------------------------------------------------------

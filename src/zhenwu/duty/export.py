@@ -9,86 +9,19 @@ Headings are interface text (gettext); names and phones are data. A fixed number
 
 import datetime
 import io
-import unicodedata
-from collections.abc import Sequence
-from typing import Any
 
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from zhenwu.core.models import User
+from zhenwu.core.xlsx import SheetWriter
 from zhenwu.duty.choices import Position, RosterStatus
 from zhenwu.duty.models import Roster
 from zhenwu.duty.selectors import fairness_report, roster_shifts
 from zhenwu.duty.services import LOCAL_TZ
-
-#: Column widths in Excel characters (a Chinese character counts two): at least / at most.
-MIN_WIDTH = 6
-MAX_WIDTH = 60
-DATE_FORMAT = "yyyy-mm-dd"
-DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
-
-
-def _width(value: Any) -> int:
-    if isinstance(value, datetime.datetime):
-        return 16
-    if isinstance(value, datetime.date):
-        return 10
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(value))
-
-
-class _Sheet:
-    """A worksheet written row by row, text kept as text, columns as wide as their contents."""
-
-    def __init__(self, sheet: Worksheet) -> None:
-        self.sheet = sheet
-        self.row = 0
-        self.widths: dict[int, int] = {}
-
-    def append(
-        self, values: Sequence[Any], *, bold: bool = False, size: float | None = None, title: bool = False
-    ) -> None:
-        """One row; a ``title`` spills over the empty cells beside it and widens no column."""
-        self.row += 1
-        for column, value in enumerate(values, start=1):
-            if value is None:
-                continue
-            cell = self.sheet.cell(row=self.row, column=column)
-            if isinstance(value, str):
-                # Never a formula: a name typed as "=..." stays text.
-                cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
-                cell.data_type = "s"
-            else:
-                cell.value = value
-            if isinstance(value, datetime.datetime):
-                cell.number_format = DATETIME_FORMAT
-            elif isinstance(value, datetime.date):
-                cell.number_format = DATE_FORMAT
-            if bold or size:
-                cell.font = Font(bold=bold, size=size)
-            if isinstance(value, str) and "\n" in value:
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-            if not title:
-                lines = value.split("\n") if isinstance(value, str) else [value]
-                self.widths[column] = max(self.widths.get(column, 0), *(_width(line) for line in lines))
-
-    def blank(self) -> None:
-        self.row += 1
-
-    def finish(self, *, freeze: str | None = None) -> None:
-        for column, width in self.widths.items():
-            self.sheet.column_dimensions[get_column_letter(column)].width = min(
-                max(width + 2, MIN_WIDTH), MAX_WIDTH
-            )
-        if freeze:
-            self.sheet.freeze_panes = freeze
 
 
 def _local(moment: datetime.datetime) -> datetime.datetime:
@@ -116,7 +49,7 @@ def _status(roster: Roster) -> str:
 HEADER_ROWS = 5
 
 
-def _roster_sheet(sheet: _Sheet, roster: Roster) -> None:
+def _roster_sheet(sheet: SheetWriter, roster: Roster) -> None:
     sheet.append([f"{roster.unit.name} {roster.name}"], bold=True, size=14, title=True)
     sheet.append([pgettext("duty roster", "Period"), roster.starts_on, roster.ends_on])
     sheet.append([_("Status"), _status(roster)], title=True)
@@ -154,7 +87,7 @@ def _roster_sheet(sheet: _Sheet, roster: Roster) -> None:
     sheet.finish(freeze=f"A{HEADER_ROWS + 2}")
 
 
-def _fairness_sheet(sheet: _Sheet, roster: Roster) -> None:
+def _fairness_sheet(sheet: SheetWriter, roster: Roster) -> None:
     sheet.append(
         [
             _("Person"),
@@ -190,8 +123,8 @@ def roster_xlsx(roster: Roster) -> bytes:
     first = workbook.active
     assert first is not None  # noqa: S101 -- a new workbook always has its first sheet
     first.title = _("Roster")[:31]
-    _roster_sheet(_Sheet(first), roster)
-    _fairness_sheet(_Sheet(workbook.create_sheet(_("Fairness")[:31])), roster)
+    _roster_sheet(SheetWriter(first), roster)
+    _fairness_sheet(SheetWriter(workbook.create_sheet(_("Fairness")[:31])), roster)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

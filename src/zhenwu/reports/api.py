@@ -8,7 +8,7 @@ or a filter is resolved in the caller's scope (404 when out of it). Writes are t
 """
 
 import datetime
-from typing import Annotated, Any
+from typing import Any
 
 from django.db.models import F, Model, QuerySet
 from django.http import HttpRequest
@@ -17,9 +17,8 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
-from pydantic import AfterValidator
 
-from zhenwu.core.api.schemas import ERRORS, UnitRef, api_user
+from zhenwu.core.api.schemas import ERRORS, HHMM, Day, Id, Moment, UnitRef, api_user
 from zhenwu.core.choices import UnitKind
 from zhenwu.core.exceptions import NotFound, ValidationFailed
 from zhenwu.core.models import Unit, User
@@ -44,27 +43,6 @@ router = Router(tags=["reports"])
 GRID_MAX_DAYS = 31
 #: Reporting units named in one schedule; a county has ~400 units.
 MAX_UNITS = 5000
-#: ``HH:MM``, as the deadlines are written (Beijing wall-clock time).
-HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
-#: Days and moments outside these bounds are typing errors; the bounds also keep the time-zone and
-#: day arithmetic (next day, UTC conversion) inside what ``datetime`` and the database can hold.
-FIRST_DAY = datetime.date(1970, 1, 1)
-LAST_DAY = datetime.date(2999, 12, 31)
-#: Database ids are 64-bit; a larger number is refused before it reaches a query.
-MAX_ID = 2**63 - 1
-
-
-def _in_range(moment: datetime.datetime) -> datetime.datetime:
-    if not FIRST_DAY <= moment.date() <= LAST_DAY:
-        raise ValueError(_("Enter a time between 1970 and 2999."))
-    return moment
-
-
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-Day = Annotated[datetime.date, Field(ge=FIRST_DAY, le=LAST_DAY)]
-Moment = Annotated[datetime.datetime, AfterValidator(_in_range)]
-
-
 # --- schemas ------------------------------------------------------------------------------------
 
 

@@ -26,7 +26,6 @@ reads the pages in.
 import datetime
 import decimal
 import io
-import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
@@ -34,22 +33,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from zhenwu.core.choices import UnitKind
 from zhenwu.core.documents import DOCUMENT_TZ, Heading, OfficialDocument, chinese_date, render_docx, today
+from zhenwu.core.xlsx import SheetWriter, text_width
 from zhenwu.reports.choices import FieldKind, SlotState
 from zhenwu.reports.fields import FieldSpec, display_value
 from zhenwu.reports.models import ReportSubmission
 from zhenwu.reports.summary import Summary, UnitLine
 
 #: Column widths in Excel characters (a Chinese character counts two): at least / at most.
+#: Summary columns are at least this wide (labels of a few characters look cramped otherwise).
 MIN_WIDTH = 8
-MAX_WIDTH = 60
-DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 
 
 # --- shared --------------------------------------------------------------------------------------
@@ -104,52 +99,6 @@ def _cell_value(spec: FieldSpec, value: Any) -> Any:
     return display_value(spec, value)
 
 
-def _width(value: Any) -> int:
-    if isinstance(value, datetime.datetime):
-        return 16
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(value))
-
-
-class _Sheet:
-    """A worksheet written row by row, text kept as typed, columns as wide as their contents."""
-
-    def __init__(self, sheet: Worksheet) -> None:
-        self.sheet = sheet
-        self.row = 0
-        self.widths: dict[int, int] = {}
-
-    def append(self, values: Sequence[Any], *, bold: bool = False, size: float | None = None) -> None:
-        self.row += 1
-        for column, value in enumerate(values, start=1):
-            if value is None:
-                continue
-            cell = self.sheet.cell(row=self.row, column=column)
-            if isinstance(value, str):
-                # Never a formula or an error code: text a unit typed stays text.
-                cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
-                cell.data_type = "s"
-            else:
-                cell.value = value
-            if isinstance(value, datetime.datetime):
-                cell.number_format = DATETIME_FORMAT
-            if bold or size:
-                cell.font = Font(bold=bold, size=size)
-            if isinstance(value, str) and len(value) > MAX_WIDTH // 2:
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-            self.widths[column] = max(self.widths.get(column, 0), _width(value))
-
-    def blank(self) -> None:
-        self.row += 1
-
-    def finish(self, *, freeze: str | None = "A2") -> None:
-        for column, width in self.widths.items():
-            self.sheet.column_dimensions[get_column_letter(column)].width = min(
-                max(width + 2, MIN_WIDTH), MAX_WIDTH
-            )
-        if freeze:
-            self.sheet.freeze_panes = freeze
-
-
 def _names(lines: Sequence[UnitLine], summary: Summary, *, late: bool = False) -> str:
     parts = []
     for line in lines:
@@ -162,7 +111,7 @@ def _names(lines: Sequence[UnitLine], summary: Summary, *, late: bool = False) -
     return "、".join(parts)
 
 
-def _summary_sheet(sheet: _Sheet, summary: Summary) -> None:
+def _summary_sheet(sheet: SheetWriter, summary: Summary) -> None:
     schedule = summary.schedule
     sheet.append([summary.title], bold=True, size=14)
     sheet.append([_("Schedule"), schedule.name])
@@ -182,11 +131,11 @@ def _summary_sheet(sheet: _Sheet, summary: Summary) -> None:
         how = _("units answering yes") if spec.kind == FieldKind.YES_NO else spec.kind_label
         sheet.append([spec.label, summary.totals.get(spec.key, 0), how])
     # The title is one long cell spilling over the empty cells beside it: it does not widen column A.
-    sheet.widths[1] = max(_width(row[0].value or "") for row in sheet.sheet.iter_rows(min_row=2))
-    sheet.finish()  # the title row stays in view
+    sheet.widths[1] = max(text_width(row[0].value or "") for row in sheet.sheet.iter_rows(min_row=2))
+    sheet.finish(freeze="A2")  # the title row stays in view
 
 
-def _units_sheet(sheet: _Sheet, summary: Summary) -> None:
+def _units_sheet(sheet: SheetWriter, summary: Summary) -> None:
     lines = _slot_lines(summary)
     current = _current_values(summary, lines)
     states = {value: str(label) for value, label in SlotState.choices}
@@ -215,14 +164,14 @@ def _units_sheet(sheet: _Sheet, summary: Summary) -> None:
                 *(_cell_value(spec, values.get(spec.key)) for spec in summary.fields),
             ]
         )
-    sheet.finish()
+    sheet.finish(freeze="A2")
 
 
-def _texts_sheet(sheet: _Sheet, summary: Summary) -> None:
+def _texts_sheet(sheet: SheetWriter, summary: Summary) -> None:
     sheet.append([_("Unit"), _("Deadline"), _("Field"), _("Text")], bold=True)
     for item in sorted(summary.texts, key=lambda item: (item.unit.path, item.due_at)):
         sheet.append([item.unit.name, _local(item.due_at).replace(tzinfo=None), item.label, item.text])
-    sheet.finish()
+    sheet.finish(freeze="A2")
 
 
 def summary_xlsx(summary: Summary) -> bytes:
@@ -231,9 +180,9 @@ def summary_xlsx(summary: Summary) -> bytes:
     first = workbook.active
     assert first is not None  # noqa: S101 -- a new workbook always has its first sheet
     first.title = pgettext("report summary", "Summary")[:31]
-    _summary_sheet(_Sheet(first), summary)
-    _units_sheet(_Sheet(workbook.create_sheet(_("By unit")[:31])), summary)
-    _texts_sheet(_Sheet(workbook.create_sheet(_("Text answers")[:31])), summary)
+    _summary_sheet(SheetWriter(first, min_width=MIN_WIDTH), summary)
+    _units_sheet(SheetWriter(workbook.create_sheet(_("By unit")[:31]), min_width=MIN_WIDTH), summary)
+    _texts_sheet(SheetWriter(workbook.create_sheet(_("Text answers")[:31]), min_width=MIN_WIDTH), summary)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -1,11 +1,36 @@
 """Schemas shared by every API router."""
 
 import datetime
+from typing import Annotated
 
 from django.http import HttpRequest
-from ninja import Schema
+from django.utils.translation import gettext as _
+from ninja import Field, Schema
+from pydantic import AfterValidator
 
 from zhenwu.core.models import User
+
+#: ``HH:MM``, as deadlines, shift and reception times are written (Beijing wall-clock time).
+HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
+#: Days and moments outside these bounds are typing errors; the bounds also keep the day arithmetic
+#: (the next day, the UTC conversion) inside what ``datetime`` and the database can hold.
+FIRST_DAY = datetime.date(1970, 1, 1)
+LAST_DAY = datetime.date(2999, 12, 31)
+#: Database ids are 64-bit; a larger number is refused (422) before it reaches a query.
+MAX_ID = 2**63 - 1
+
+
+def _in_range(moment: datetime.datetime) -> datetime.datetime:
+    if not FIRST_DAY <= moment.date() <= LAST_DAY:
+        raise ValueError(_("Enter a time between 1970 and 2999."))
+    return moment
+
+
+#: Types for path, query and body fields of the domain routers.
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Day = Annotated[datetime.date, Field(ge=FIRST_DAY, le=LAST_DAY)]
+Moment = Annotated[datetime.datetime, AfterValidator(_in_range)]
+Clock = Annotated[str, Field(pattern=HHMM, description="HH:MM, Beijing time")]
 
 
 class ErrorOut(Schema):
