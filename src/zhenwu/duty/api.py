@@ -20,6 +20,7 @@ from ninja.responses import Status
 
 from zhenwu.core.api.schemas import ERRORS, FIRST_DAY, LAST_DAY, Clock, Day, Id, Moment, UnitRef, api_user
 from zhenwu.core.exceptions import NotFound, ValidationFailed
+from zhenwu.core.localtime import BEIJING
 from zhenwu.core.models import User
 from zhenwu.core.scoping import Action, scope_q
 from zhenwu.core.selectors import access_person, access_unit, person_list
@@ -455,7 +456,7 @@ def _clock(text: str) -> datetime.time:
 def _aware(moment: datetime.datetime | None) -> datetime.datetime | None:
     """A time without an offset is Beijing wall-clock time."""
     if moment is not None and timezone.is_naive(moment):
-        return moment.replace(tzinfo=services.LOCAL_TZ)
+        return moment.replace(tzinfo=BEIJING)
     return moment
 
 

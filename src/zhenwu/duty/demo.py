@@ -51,6 +51,7 @@ from django.utils.translation import gettext as _
 from zhenwu.core.choices import Role
 from zhenwu.core.deadlines import WorkCalendar
 from zhenwu.core.demo import register_demo
+from zhenwu.core.localtime import beijing_moment
 from zhenwu.core.models import Unit, User
 from zhenwu.duty.choices import LogKind, Position, ShiftDays
 from zhenwu.duty.models import DutyLogEntry, ReceptionDay, Roster, Shift
@@ -58,7 +59,6 @@ from zhenwu.duty.selectors import coverage_report
 from zhenwu.duty.services import (
     duty_log_add,
     leave_add,
-    local_moment,
     reception_create,
     roster_create,
     roster_generate,
@@ -163,7 +163,7 @@ def duty_demo_load() -> str:
     calendar = WorkCalendar()
     starts_on = today - datetime.timedelta(days=DAYS_BEFORE)
     ends_on = today + datetime.timedelta(days=DAYS_AFTER)
-    planned_at = local_moment(starts_on - datetime.timedelta(days=PLANNED_DAYS_AHEAD), _time("10:00"))
+    planned_at = beijing_moment(starts_on - datetime.timedelta(days=PLANNED_DAYS_AHEAD), _time("10:00"))
 
     with _clock_at(planned_at):
         roster = roster_create(

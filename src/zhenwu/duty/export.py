@@ -16,17 +16,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from openpyxl import Workbook
 
+from zhenwu.core.localtime import BEIJING
 from zhenwu.core.models import User
 from zhenwu.core.xlsx import SheetWriter
 from zhenwu.duty.choices import Position, RosterStatus
 from zhenwu.duty.models import Roster
 from zhenwu.duty.selectors import fairness_report, roster_shifts
-from zhenwu.duty.services import LOCAL_TZ
 
 
 def _local(moment: datetime.datetime) -> datetime.datetime:
     """Beijing wall-clock time without a zone (Excel has none)."""
-    return timezone.localtime(moment, LOCAL_TZ).replace(tzinfo=None)
+    return timezone.localtime(moment, BEIJING).replace(tzinfo=None)
 
 
 def _person(person: User) -> str:

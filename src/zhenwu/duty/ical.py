@@ -33,10 +33,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, Timezone, TimezoneStandard
 
+from zhenwu.core.localtime import BEIJING
 from zhenwu.duty.choices import Position, RosterStatus
 from zhenwu.duty.models import CalendarFeed, Shift, ShiftAssignment
 from zhenwu.duty.selectors import feed_shifts
-from zhenwu.duty.services import LOCAL_TZ
 
 PRODID = "-//zhenwu//duty shifts//ZH"
 UID_DOMAIN = "zhenwu"
@@ -69,7 +69,7 @@ def _calendar(name: str, uid: str) -> Calendar:
 
 
 def _local(moment: datetime.datetime) -> datetime.datetime:
-    return timezone.localtime(moment, LOCAL_TZ)
+    return timezone.localtime(moment, BEIJING)
 
 
 def _status(shift: Shift) -> str:

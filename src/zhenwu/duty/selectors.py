@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhenwu.core.exceptions import NotFound
+from zhenwu.core.localtime import BEIJING, beijing_moment, short_time
 from zhenwu.core.models import Unit, User
 from zhenwu.core.scoping import Action, has_instance_scope, scope_q
 from zhenwu.duty.choices import Position
@@ -33,11 +34,7 @@ from zhenwu.duty.models import (
     SignOn,
     SwapRequest,
 )
-from zhenwu.duty.services import LOCAL_TZ, MIN_REST, local_moment, open_items
-
-
-def _fmt(moment: datetime.datetime) -> str:
-    return timezone.localtime(moment, LOCAL_TZ).strftime("%m-%d %H:%M")
+from zhenwu.duty.services import MIN_REST, open_items
 
 
 def roster_list(*, user: User, action: str = Action.DUTY_VIEW) -> QuerySet[Roster]:
@@ -192,14 +189,15 @@ class CoverageReport:
     def problem_lines(self) -> list[str]:
         """Every problem in words: what publishing with gaps confirms and records."""
         lines = [
-            _("No shift from %(start)s to %(end)s") % {"start": _fmt(g.starts_at), "end": _fmt(g.ends_at)}
+            _("No shift from %(start)s to %(end)s")
+            % {"start": short_time(g.starts_at), "end": short_time(g.ends_at)}
             for g in self.gaps
         ]
         lines += [
             _("%(shift)s %(time)s: %(assigned)s of %(required)s %(position)s")
             % {
                 "shift": u.shift.template.name,
-                "time": _fmt(u.shift.starts_at),
+                "time": short_time(u.shift.starts_at),
                 "assigned": u.assigned,
                 "required": u.required,
                 "position": Position(u.position).label,
@@ -210,7 +208,7 @@ class CoverageReport:
             _("%(shift)s %(time)s: %(assigned)s %(position)s booked, %(required)s needed")
             % {
                 "shift": u.shift.template.name,
-                "time": _fmt(u.shift.starts_at),
+                "time": short_time(u.shift.starts_at),
                 "assigned": u.assigned,
                 "required": u.required,
                 "position": Position(u.position).label,
@@ -221,8 +219,8 @@ class CoverageReport:
             _("%(name)s is in two places: %(first)s and %(second)s")
             % {
                 "name": c.person.get_full_name(),
-                "first": _fmt(c.first.starts_at),
-                "second": _fmt(c.second.starts_at),
+                "first": short_time(c.first.starts_at),
+                "second": short_time(c.second.starts_at),
             }
             for c in self.clashes
         ]
@@ -230,7 +228,7 @@ class CoverageReport:
             _("%(name)s is rostered on %(time)s while on leave (%(first)s to %(last)s)")
             % {
                 "name": o.assignment.person.get_full_name(),
-                "time": _fmt(o.assignment.starts_at),
+                "time": short_time(o.assignment.starts_at),
                 "first": o.leave.starts_on,
                 "last": o.leave.ends_on,
             }
@@ -240,8 +238,8 @@ class CoverageReport:
             _("%(name)s has too little rest between %(first)s and %(second)s")
             % {
                 "name": s.person.get_full_name(),
-                "first": _fmt(s.first.starts_at),
-                "second": _fmt(s.second.starts_at),
+                "first": short_time(s.first.starts_at),
+                "second": short_time(s.second.starts_at),
             }
             for s in self.short_rest
         ]
@@ -267,8 +265,8 @@ def coverage_report(roster: Roster) -> CoverageReport:
     shifts = roster_shifts(roster)
     report = CoverageReport(roster=roster, shifts=shifts)
     day_start = roster_day_start(roster)
-    period_start = local_moment(roster.starts_on, day_start)
-    period_end = local_moment(roster.ends_on + datetime.timedelta(days=1), day_start)
+    period_start = beijing_moment(roster.starts_on, day_start)
+    period_end = beijing_moment(roster.ends_on + datetime.timedelta(days=1), day_start)
     covered_until = period_start
     for shift in shifts:
         if shift.starts_at > covered_until and covered_until < period_end:
@@ -317,8 +315,8 @@ def coverage_report(roster: Roster) -> CoverageReport:
     ):
         leaves[leave.person_id].append(leave)
     for assignment in mine:
-        first_day = timezone.localtime(assignment.starts_at, LOCAL_TZ).date()
-        last_day = timezone.localtime(assignment.ends_at - datetime.timedelta(seconds=1), LOCAL_TZ).date()
+        first_day = timezone.localtime(assignment.starts_at, BEIJING).date()
+        last_day = timezone.localtime(assignment.ends_at - datetime.timedelta(seconds=1), BEIJING).date()
         for leave in leaves.get(assignment.person_id, []):
             if leave.starts_on <= last_day and first_day <= leave.ends_on:
                 report.on_leave.append(OnLeave(assignment, leave))

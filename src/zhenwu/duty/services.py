@@ -18,7 +18,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -36,6 +35,7 @@ from zhenwu.core.exceptions import (
     UnknownCalendarYear,
     ValidationFailed,
 )
+from zhenwu.core.localtime import BEIJING, beijing_moment, short_time
 from zhenwu.core.models import Unit, User
 from zhenwu.core.notifications.services import notification_enqueue, notify_user
 from zhenwu.core.scoping import Action, require, role_allows, user_can
@@ -67,7 +67,6 @@ from zhenwu.duty.models import (
 if TYPE_CHECKING:
     from zhenwu.petitions.models import Petition
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 #: A roster covers at most this many days (a month of special duty, a flood season).
 MAX_ROSTER_DAYS = 186
 MAX_PER_POSITION = 10
@@ -92,20 +91,12 @@ def _refuse(message: str, field: str = "__all__") -> ValidationFailed:
     return ValidationFailed(message, errors={field: [message]})
 
 
-def local_moment(day: datetime.date, at: datetime.time) -> datetime.datetime:
-    return datetime.datetime.combine(day, at, tzinfo=LOCAL_TZ)
-
-
 def shift_bounds(template: ShiftTemplate, day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
     """The aware start and end of ``template`` on ``day``; a shift that ends at or before it starts
     ends the next day (equal times: a 24-hour shift)."""
-    starts_at = local_moment(day, template.start_time)
+    starts_at = beijing_moment(day, template.start_time)
     end_day = day + datetime.timedelta(days=1) if template.end_time <= template.start_time else day
-    return starts_at, local_moment(end_day, template.end_time)
-
-
-def _fmt(moment: datetime.datetime) -> str:
-    return timezone.localtime(moment, LOCAL_TZ).strftime("%m-%d %H:%M")
+    return starts_at, beijing_moment(end_day, template.end_time)
 
 
 def _minutes(template: ShiftTemplate) -> tuple[int, int]:
@@ -354,16 +345,19 @@ def lay_out_shifts(roster: Roster, calendar: WorkCalendar | None = None) -> int:
 
 @dataclass
 class _Load:
-    """One person's load while generating: for fairness and the rest rule."""
+    """One person's count of a position's shifts while generating (for fairness)."""
 
     shifts: int = 0
     nights: int = 0
     rest_days: int = 0
-    busy: list[tuple[datetime.datetime, datetime.datetime, bool]] = field(default_factory=list)
 
 
-def _rest_ok(load: _Load, shift: Shift, night: bool) -> bool:
-    for start, end, was_night in load.busy:
+#: What a person already holds while generating: (start, end, night), in any roster.
+Busy = list[tuple[datetime.datetime, datetime.datetime, bool]]
+
+
+def _rest_ok(busy: Busy, shift: Shift, night: bool) -> bool:
+    for start, end, was_night in busy:
         if start < shift.ends_at + MIN_REST and shift.starts_at < end + MIN_REST:
             return False  # overlapping, or less than the minimum rest between the two
         # No two night shifts in a row: a night shift within a day before or after another.
@@ -410,7 +404,7 @@ def roster_generate(*, actor: User, roster: Roster, now: datetime.datetime | Non
     first_moment = shifts[0].starts_at if shifts else now
     last_moment = shifts[-1].ends_at if shifts else now
     loads: dict[tuple[int, str], _Load] = defaultdict(_Load)
-    busy: dict[int, list[tuple[datetime.datetime, datetime.datetime, bool]]] = defaultdict(list)
+    busy: dict[int, Busy] = defaultdict(list)
     held: dict[int, dict[str, set[int]]] = defaultdict(lambda: {p: set() for p in POSITIONS})
     # Everything these people already hold, here and in other rosters (one query).
     current = ShiftAssignment.objects.filter(
@@ -442,7 +436,7 @@ def roster_generate(*, actor: User, roster: Roster, now: datetime.datetime | Non
         if shift.starts_at <= now:
             continue
         night = shift.is_night
-        last_day = timezone.localtime(shift.ends_at - datetime.timedelta(seconds=1), LOCAL_TZ).date()
+        last_day = timezone.localtime(shift.ends_at - datetime.timedelta(seconds=1), BEIJING).date()
         on_shift = held[shift.pk][Position.LEADER] | held[shift.pk][Position.OFFICER]
         for position in POSITIONS:
             pool = pools[position]
@@ -455,8 +449,7 @@ def roster_generate(*, actor: User, roster: Roster, now: datetime.datetime | Non
                     if any(s <= last_day and shift.on_date <= e for s, e in leaves[person_id]):
                         continue
                     load = loads[(person_id, position)]
-                    probe = _Load(busy=busy[person_id])
-                    if not _rest_ok(probe, shift, night):
+                    if not _rest_ok(busy[person_id], shift, night):
                         continue
                     secondary = load.nights if night else (load.rest_days if shift.is_rest_day else 0)
                     turn = (index - pointer[position]) % len(pool)
@@ -466,7 +459,7 @@ def roster_generate(*, actor: User, roster: Roster, now: datetime.datetime | Non
                         _("%(shift)s %(when)s: no %(position)s available")
                         % {
                             "shift": shift.template.name,
-                            "when": _fmt(shift.starts_at),
+                            "when": short_time(shift.starts_at),
                             "position": Position(position).label,
                         }
                     )
@@ -513,7 +506,7 @@ def roster_generate(*, actor: User, roster: Roster, now: datetime.datetime | Non
 
 def _check_available(person: User, shift: Shift, *, ignore: Iterable[int] = ()) -> None:
     """Refuse ``person`` for ``shift`` when on leave or already on duty elsewhere at that time."""
-    last_day = timezone.localtime(shift.ends_at - datetime.timedelta(seconds=1), LOCAL_TZ).date()
+    last_day = timezone.localtime(shift.ends_at - datetime.timedelta(seconds=1), BEIJING).date()
     leave = on_leave(person.pk, shift.on_date, last_day)
     if leave is not None:
         raise _refuse(
@@ -535,8 +528,8 @@ def _check_available(person: User, shift: Shift, *, ignore: Iterable[int] = ()) 
             % {
                 "name": person.get_full_name(),
                 "roster": clash.shift.roster.name,
-                "start": _fmt(clash.starts_at),
-                "end": _fmt(clash.ends_at),
+                "start": short_time(clash.starts_at),
+                "end": short_time(clash.ends_at),
             },
             "person",
         )
@@ -818,7 +811,7 @@ def shift_sign_on(*, actor: User, shift: Shift) -> SignOn:
     assignment = _my_assignment(actor, shift)
     now = timezone.now()
     if now < shift.starts_at - SIGN_ON_EARLY:
-        raise _refuse(_("Sign-on opens at %(time)s.") % {"time": _fmt(shift.starts_at - SIGN_ON_EARLY)})
+        raise _refuse(_("Sign-on opens at %(time)s.") % {"time": short_time(shift.starts_at - SIGN_ON_EARLY)})
     if now >= shift.ends_at:
         raise _refuse(_("This shift is over."))
     if SignOn.objects.filter(assignment=assignment).exists():
@@ -1075,7 +1068,7 @@ def reception_link_petition(*, actor: User, reception: ReceptionDay, petition: "
         raise _refuse(
             _("Only a matter brought in person (a visit) is registered at a reception."), "petition"
         )
-    if timezone.localtime(matter.received_at, LOCAL_TZ).date() != reception.on_date:
+    if timezone.localtime(matter.received_at, BEIJING).date() != reception.on_date:
         raise _refuse(_("The matter was not received on the reception day."), "petition")
     reception.petitions.add(matter)
     audit_record(
@@ -1187,7 +1180,7 @@ def duty_reminders_send(*, now: datetime.datetime | None = None) -> dict[str, in
         for shift in upcoming:
             for assignment in people.get(shift.pk, []):
                 subject = _("Duty at %(time)s: %(shift)s") % {
-                    "time": _fmt(shift.starts_at),
+                    "time": short_time(shift.starts_at),
                     "shift": shift.template.name,
                 }
                 body = _(
@@ -1198,8 +1191,8 @@ def duty_reminders_send(*, now: datetime.datetime | None = None) -> dict[str, in
                     "roster": shift.roster.name,
                     "position": Position(assignment.position).label,
                     "shift": shift.template.name,
-                    "start": _fmt(shift.starts_at),
-                    "end": _fmt(shift.ends_at),
+                    "start": short_time(shift.starts_at),
+                    "end": short_time(shift.ends_at),
                 }
                 counts["messages"] += len(
                     notify_user(
@@ -1238,14 +1231,14 @@ def duty_reminders_send(*, now: datetime.datetime | None = None) -> dict[str, in
             names = "、".join(a.person.get_full_name() for a in missing)
             subject = _("Not signed on: %(shift)s %(time)s") % {
                 "shift": shift.template.name,
-                "time": _fmt(shift.starts_at),
+                "time": short_time(shift.starts_at),
             }
             body = _(
                 "%(unit)s, %(shift)s from %(time)s: %(names)s have not signed on 15 minutes after the start."
             ) % {
                 "unit": shift.unit.name,
                 "shift": shift.template.name,
-                "time": _fmt(shift.starts_at),
+                "time": short_time(shift.starts_at),
                 "names": names,
             }
             for person in recipients:
@@ -1275,6 +1268,6 @@ def duty_reminders_send(*, now: datetime.datetime | None = None) -> dict[str, in
 def shift_window(first: datetime.date, last: datetime.date) -> Q:
     """Shifts starting on the Beijing days ``first``..``last`` (an indexed range on ``starts_at``)."""
     return Q(
-        starts_at__gte=local_moment(first, datetime.time(0, 0)),
-        starts_at__lt=local_moment(last + datetime.timedelta(days=1), datetime.time(0, 0)),
+        starts_at__gte=beijing_moment(first, datetime.time(0, 0)),
+        starts_at__lt=beijing_moment(last + datetime.timedelta(days=1), datetime.time(0, 0)),
     )

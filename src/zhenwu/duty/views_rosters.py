@@ -25,7 +25,6 @@ from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -34,7 +33,9 @@ from zhenwu.core.exceptions import Conflict, DomainError, PermissionRefused, Val
 from zhenwu.core.models import User
 from zhenwu.core.scoping import Action, role_allows, user_can
 from zhenwu.core.views.common import (
+    XLSX_CONTENT_TYPE,
     add_domain_error,
+    download_response,
     paginate,
     request_user,
     require_action,
@@ -68,7 +69,6 @@ from zhenwu.duty.selectors import (
     roster_shifts,
 )
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 POSITIONS = (Position.LEADER, Position.OFFICER)
 #: The coverage box lists this many problems; the rest are counted (all are recorded on publishing).
 PROBLEMS_SHOWN = 50
@@ -524,14 +524,7 @@ def roster_print_view(request: HttpRequest, pk: int) -> HttpResponse:
 def roster_export_view(request: HttpRequest, pk: int) -> HttpResponse:
     user = request_user(request)
     roster = access_roster(user, pk)
-    response = HttpResponse(export.roster_xlsx(roster), content_type=XLSX_CONTENT_TYPE)
-    # RFC 6266/5987: a Chinese file name survives in every browser.
-    response["Content-Disposition"] = (
-        content_disposition_header(True, export.roster_filename(roster)) or "attachment"
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "no-store, private"
-    return response
+    return download_response(export.roster_xlsx(roster), export.roster_filename(roster), XLSX_CONTENT_TYPE)
 
 
 # --- hand edits ------------------------------------------------------------------------------------

@@ -32,13 +32,13 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from zhenwu.core.views.common import XLSX_CONTENT_TYPE
 from zhenwu.petitions.choices import IntakeChannel, Status
 from zhenwu.petitions.ledger import is_overdue, join_id_numbers, join_names, join_phones, response_days
 from zhenwu.petitions.models import Petition, PetitionParty
 
 CHUNK_SIZE = 2000
 STREAM_BLOCK = 64 * 1024
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 #: (header, column width in characters), in the order of ``ledger_xlsx_rows``. Widths fit Chinese
 #: text, which Excel counts as two characters each.

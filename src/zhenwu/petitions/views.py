@@ -40,6 +40,7 @@ from zhenwu.core.personal_data import (
 from zhenwu.core.rules import get_rule
 from zhenwu.core.scoping import Action, has_instance_scope, role_allows, user_can
 from zhenwu.core.views.common import (
+    DOCX_CONTENT_TYPE,
     add_domain_error,
     paginate,
     request_user,
@@ -85,7 +86,6 @@ PERSONAL_FIELDS = ("name", "id_number", "phone", "address")
 #: A matter in one of these is finished: it is no duplicate of a new one.
 FINISHED = (Status.DECLINED, Status.CLOSED, Status.RE_REVIEWED)
 RELATED_LIMIT = 20
-DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 #: The short name of each accepted file type ("PDF", "PNG", ...), shown in the attachments list.
 KIND_LABELS = {kind.content_type: kind.extension.lstrip(".").upper() for kind in ACCEPTED_KINDS}
 #: The rules-table code of each later stage's clock (for its warning days).

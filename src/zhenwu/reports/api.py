@@ -21,6 +21,7 @@ from ninja.responses import Status
 from zhenwu.core.api.schemas import ERRORS, HHMM, Day, Id, Moment, UnitRef, api_user
 from zhenwu.core.choices import UnitKind
 from zhenwu.core.exceptions import NotFound, ValidationFailed
+from zhenwu.core.localtime import BEIJING, beijing_day_start
 from zhenwu.core.models import Unit, User
 from zhenwu.core.scoping import Action, scope_q
 from zhenwu.core.selectors import access_unit, unit_list
@@ -351,7 +352,7 @@ class _Shown:
 def _aware(moment: datetime.datetime | None) -> datetime.datetime | None:
     """A time without an offset is Beijing wall-clock time, as the deadlines are."""
     if moment is not None and timezone.is_naive(moment):
-        return moment.replace(tzinfo=services.LOCAL_TZ)
+        return moment.replace(tzinfo=BEIJING)
     return moment
 
 
@@ -407,8 +408,8 @@ def _slot_filter(
     if filters.day is not None:
         # A slot's day is the Beijing day of its deadline: a range on due_at uses its index.
         queryset = queryset.filter(
-            due_at__gte=services.local_day_start(filters.day),
-            due_at__lt=services.local_day_start(filters.day + datetime.timedelta(days=1)),
+            due_at__gte=beijing_day_start(filters.day),
+            due_at__lt=beijing_day_start(filters.day + datetime.timedelta(days=1)),
         )
     if filters.due_after is not None:
         queryset = queryset.filter(due_at__gte=_aware(filters.due_after))

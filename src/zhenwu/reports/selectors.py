@@ -8,7 +8,6 @@
 """
 
 import datetime
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,11 +15,12 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from zhenwu.core.exceptions import NotFound
+from zhenwu.core.localtime import beijing_day_start
 from zhenwu.core.models import Unit, User
 from zhenwu.core.scoping import Action, has_instance_scope, role_allows, scope_q
 from zhenwu.reports.choices import SlotState
 from zhenwu.reports.models import ReportSchedule, ReportSlot, ReportSubmission, ReportType
-from zhenwu.reports.services import local_day_start
+from zhenwu.reports.services import late_minutes
 
 
 def report_type_list(*, user: User) -> QuerySet[ReportType]:
@@ -62,8 +62,8 @@ def due_between(first: datetime.date, last: datetime.date) -> dict[str, datetime
     (schedule, due_at) answer it without reading other days' rows.
     """
     return {
-        "due_at__gte": local_day_start(first),
-        "due_at__lt": local_day_start(last + datetime.timedelta(days=1)),
+        "due_at__gte": beijing_day_start(first),
+        "due_at__lt": beijing_day_start(last + datetime.timedelta(days=1)),
     }
 
 
@@ -238,11 +238,9 @@ def schedule_grid(
     rows = {unit.pk: GridRow(unit=unit, cells=[None] * len(columns)) for unit in units}
     totals = dict.fromkeys(SlotState.values, 0)
     for pk, unit_id, due_at, submitted_at, is_zero in slots:
-        minutes = 0
+        minutes = late_minutes(submitted_at, due_at)
         if submitted_at is not None:
-            state = SlotState.ON_TIME if submitted_at <= due_at else SlotState.LATE
-            if state == SlotState.LATE:
-                minutes = math.ceil((submitted_at - due_at).total_seconds() / 60)
+            state = SlotState.LATE if minutes else SlotState.ON_TIME
         else:
             state = SlotState.MISSING if now > due_at else SlotState.OPEN
         row = rows[unit_id]

@@ -14,7 +14,6 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -24,6 +23,7 @@ from zhenwu.core.audit import audit_record, diff, snapshot
 from zhenwu.core.choices import AuditAction, Channel, Role
 from zhenwu.core.deadlines import WorkCalendar
 from zhenwu.core.exceptions import Conflict, NotFound, PermissionRefused, ValidationFailed
+from zhenwu.core.localtime import beijing_date, beijing_day_start, beijing_moment, short_time
 from zhenwu.core.models import Unit, User
 from zhenwu.core.notifications.services import notification_enqueue, notify_user
 from zhenwu.core.scoping import Action, require, user_can
@@ -39,8 +39,6 @@ from zhenwu.reports.models import (
     ReportType,
 )
 
-#: Deadlines are Beijing wall-clock times whatever the server's zone.
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 TIME_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 MAX_TIMES_PER_DAY = 8
 #: A schedule covers at most a year; a longer campaign is two schedules.
@@ -53,13 +51,9 @@ BULK = 1000
 # --- helpers -----------------------------------------------------------------------------------
 
 
-def local_day_start(day: datetime.date) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time(0, 0), tzinfo=LOCAL_TZ)
-
-
 def local_moment(day: datetime.date, hhmm: str) -> datetime.datetime:
-    hours, minutes = (int(part) for part in hhmm.split(":"))
-    return datetime.datetime.combine(day, datetime.time(hours, minutes), tzinfo=LOCAL_TZ)
+    """The deadline ``HH:MM`` (Beijing time) of ``day``."""
+    return beijing_moment(day, datetime.time.fromisoformat(hhmm))
 
 
 def clean_times(times: Iterable[str]) -> list[str]:
@@ -82,11 +76,15 @@ def clean_times(times: Iterable[str]) -> list[str]:
     return sorted(cleaned)
 
 
-def lateness_minutes(slot: ReportSlot) -> int:
-    """Whole minutes (rounded up) between the deadline and the first submission; 0 when on time."""
-    if slot.submitted_at is None or slot.submitted_at <= slot.due_at:
+def late_minutes(submitted_at: datetime.datetime | None, due_at: datetime.datetime) -> int:
+    """Whole minutes (rounded up) a first submission came after the deadline; 0 when on time or none."""
+    if submitted_at is None or submitted_at <= due_at:
         return 0
-    return math.ceil((slot.submitted_at - slot.due_at).total_seconds() / 60)
+    return math.ceil((submitted_at - due_at).total_seconds() / 60)
+
+
+def lateness_minutes(slot: ReportSlot) -> int:
+    return late_minutes(slot.submitted_at, slot.due_at)
 
 
 def _refuse(message: str, field: str = "__all__") -> ValidationFailed:
@@ -244,7 +242,7 @@ def _materialise(
         return 0
     sets = list(schedule.deadline_sets.all())
     days = schedule_days(schedule, max(first, schedule.starts_on), schedule.ends_on)
-    period_start = local_day_start(schedule.starts_on)
+    period_start = beijing_day_start(schedule.starts_on)
     wanted: set[tuple[int, datetime.datetime]] = set()
     for unit_id in unit_ids:
         for day in days:
@@ -275,7 +273,7 @@ def _materialise(
         ReportSlot(
             schedule=schedule,
             unit_id=unit_id,
-            slot_on=timezone.localtime(due_at, LOCAL_TZ).date(),
+            slot_on=beijing_date(due_at),
             due_at=due_at,
             opens_at=period_start,
         )
@@ -623,12 +621,9 @@ def report_submit(
 # --- reminders ---------------------------------------------------------------------------------
 
 
-def _local(moment: datetime.datetime) -> str:
-    return timezone.localtime(moment).strftime("%m-%d %H:%M")
-
-
 def _unit_staff(unit_ids: Iterable[int], roles: Iterable[str] | None = None) -> dict[int, list[User]]:
-    people = User.objects.filter(unit_id__in=list(unit_ids), is_active=True)
+    # With the unit: notify_user files each message under the person's unit (one query, not one each).
+    people = User.objects.filter(unit_id__in=list(unit_ids), is_active=True).select_related("unit")
     if roles is not None:
         people = people.filter(role__in=list(roles))
     grouped: dict[int, list[User]] = defaultdict(list)
@@ -671,7 +666,7 @@ def report_reminders_send(*, now: datetime.datetime | None = None) -> dict[str, 
         reporters = _unit_staff({s.unit_id for s in soon}, roles=[Role.REPORTER])
         for slot in soon:
             subject = _("Report due at %(time)s: %(type)s") % {
-                "time": _local(slot.due_at),
+                "time": short_time(slot.due_at),
                 "type": slot.schedule.report_type.name,
             }
             body = _(
@@ -680,7 +675,7 @@ def report_reminders_send(*, now: datetime.datetime | None = None) -> dict[str, 
             ) % {
                 "unit": slot.unit.name,
                 "type": slot.schedule.report_type.name,
-                "time": _local(slot.due_at),
+                "time": short_time(slot.due_at),
             }
             for person in reporters.get(slot.unit_id, []):
                 counts["messages"] += len(
@@ -712,12 +707,12 @@ def report_reminders_send(*, now: datetime.datetime | None = None) -> dict[str, 
             by_deadline[(slot.schedule_id, slot.due_at)].append(slot)
             subject = _("Report missing: %(type)s due %(time)s") % {
                 "type": slot.schedule.report_type.name,
-                "time": _local(slot.due_at),
+                "time": short_time(slot.due_at),
             }
             body = _("%(unit)s has not submitted %(type)s due at %(time)s. Please submit it now.") % {
                 "unit": slot.unit.name,
                 "type": slot.schedule.report_type.name,
-                "time": _local(slot.due_at),
+                "time": short_time(slot.due_at),
             }
             for person in staff.get(slot.unit_id, []):
                 counts["messages"] += len(
@@ -738,10 +733,10 @@ def report_reminders_send(*, now: datetime.datetime | None = None) -> dict[str, 
             subject = _("%(count)s units missing %(type)s due %(time)s") % {
                 "count": len(slots),
                 "type": schedule.report_type.name,
-                "time": _local(due_at),
+                "time": short_time(due_at),
             }
             body = _("Not submitted by the deadline %(time)s (%(schedule)s): %(units)s.") % {
-                "time": _local(due_at),
+                "time": short_time(due_at),
                 "schedule": schedule.name,
                 "units": names,
             }

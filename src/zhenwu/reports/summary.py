@@ -166,11 +166,9 @@ def build_summary(
                 totals[key] = totals.get(key, 0) + (1 if value else 0)
             elif spec.kind == FieldKind.TEXT and value:
                 summary.texts.append(TextItem(slot.unit, slot.due_at, spec.label, display_value(spec, value)))
-    for key, value in list(totals.items()):
-        if isinstance(value, decimal.Decimal):
-            totals[key] = value.normalize() if value == value.to_integral_value() else value
-            if totals[key] == totals[key].to_integral_value():
-                totals[key] = int(totals[key])
+    for key, value in list(totals.items()):  # 4.00 is shown as 4
+        if isinstance(value, decimal.Decimal) and value == value.to_integral_value():
+            totals[key] = int(value)
     return summary
 
 
@@ -233,7 +231,9 @@ def summary_send(*, actor: User, summary: Summary) -> int:
     key = f"reports.summary.{schedule.pk}.{moment}.{_fingerprint(summary)}"
     with transaction.atomic():
         before = OutboxMessage.objects.filter(event_key__startswith=key).count()
-        leaders = User.objects.filter(unit=schedule.owner_unit, role=Role.LEADER, is_active=True)
+        leaders = User.objects.filter(
+            unit=schedule.owner_unit, role=Role.LEADER, is_active=True
+        ).select_related("unit")
         for leader in leaders.order_by("pk"):
             notify_user(event_key=f"{key}.{leader.pk}", user=leader, subject=summary.title, body=text)
         if schedule.webhook_url:

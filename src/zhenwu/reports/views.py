@@ -19,7 +19,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -34,7 +34,10 @@ from zhenwu.core.exceptions import (
 from zhenwu.core.models import Unit, User
 from zhenwu.core.scoping import Action, has_instance_scope, role_allows, scope_q, user_can
 from zhenwu.core.views.common import (
+    DOCX_CONTENT_TYPE,
+    XLSX_CONTENT_TYPE,
     add_domain_error,
+    download_response,
     paginate,
     request_user,
     require_action,
@@ -83,8 +86,6 @@ from zhenwu.reports.selectors import (
 )
 from zhenwu.reports.summary import Summary, build_summary, summary_send
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 STATE_BADGES: dict[str, str] = {
     SlotState.ON_TIME: "badge-ok",
     SlotState.LATE: "badge-warn",
@@ -867,14 +868,7 @@ def _summary_file(
     user = request_user(request)
     schedule = access_schedule(user, pk)
     summary = _summary_request(user, schedule, request.GET).summary
-    response = HttpResponse(build(summary), content_type=content_type)
-    # RFC 6266/5987: the Chinese file name survives in every browser.
-    response["Content-Disposition"] = (
-        content_disposition_header(True, export.summary_filename(summary, extension)) or "attachment"
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "no-store, private"
-    return response
+    return download_response(build(summary), export.summary_filename(summary, extension), content_type)
 
 
 @require_safe

@@ -46,6 +46,7 @@ from django.utils import timezone
 
 from zhenwu.core.choices import Interface, Role, UnitKind
 from zhenwu.core.context import acting_through
+from zhenwu.core.localtime import beijing_moment
 from zhenwu.core.models import Unit, User
 from zhenwu.core.models.units import PATH_SEGMENT
 from zhenwu.duty.choices import Position, RosterStatus, ShiftDays
@@ -53,7 +54,6 @@ from zhenwu.duty.models import Roster, Shift, ShiftAssignment
 from zhenwu.duty.selectors import DeskRow, coverage_report, desk_units, duty_desk, fairness_report
 from zhenwu.duty.services import (
     duty_reminders_send,
-    local_moment,
     roster_create,
     roster_generate,
     roster_members_set,
@@ -295,7 +295,7 @@ class Command(BaseCommand):
             lambda rows: {"rosters": len(rows)},
         )
         # Generated as the office would have, the day before the period starts: every shift is filled.
-        planned_at = local_moment(starts_on - datetime.timedelta(days=1), _time("10:00"))
+        planned_at = beijing_moment(starts_on - datetime.timedelta(days=1), _time("10:00"))
         if profile:
             profiler = cProfile.Profile()
             profiler.enable()
