@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "zhenwu.petitions",
     "zhenwu.reports",
     "zhenwu.duty",
+    "zhenwu.mediation",
+    "zhenwu.safety",
     "zhenwu.public",
 ]
 

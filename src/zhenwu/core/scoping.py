@@ -45,6 +45,21 @@ class Action:
     DUTY_MANAGE = "duty.manage"
     DUTY_SERVE = "duty.serve"
     RECEPTION_MANAGE = "reception.manage"
+    DISPUTE_VIEW = "dispute.view"
+    DISPUTE_REGISTER = "dispute.register"
+    DISPUTE_MEDIATE = "dispute.mediate"
+    DISPUTE_EXPORT = "dispute.export"
+    DISPUTE_CONFIGURE = "dispute.configure"
+    SAFETY_VIEW = "safety.view"
+    HAZARD_REPORT = "hazard.report"
+    HAZARD_RECTIFY = "hazard.rectify"
+    HAZARD_VERIFY = "hazard.verify"
+    HAZARD_MANAGE = "hazard.manage"
+    PATROL_MANAGE = "patrol.manage"
+    PATROL_RECORD = "patrol.record"
+    INCIDENT_REPORT = "incident.report"
+    INCIDENT_MANAGE = "incident.manage"
+    SAFETY_EXPORT = "safety.export"
 
 
 _EVERY_ROLE = frozenset(Role.values)
@@ -86,6 +101,29 @@ ROLE_GRANTS: dict[str, frozenset[str]] = {
     Action.DUTY_MANAGE: frozenset({Role.ADMIN, Role.OFFICE}),
     Action.DUTY_SERVE: frozenset({Role.ADMIN, Role.OFFICE, Role.LEADER, Role.REPORTER, Role.MEDIATOR}),
     Action.RECEPTION_MANAGE: frozenset({Role.ADMIN, Role.OFFICE}),
+    # Mediation: everyone sees the disputes of their subtree (parties masked); the office, mediators
+    # and village cadres register disputes they are asked to mediate or find; the office and the
+    # mediators named on a dispute mediate it (checked in the services); the dispute kinds are the
+    # office's to configure. Oversight reads and exports only.
+    Action.DISPUTE_VIEW: _EVERY_ROLE,
+    Action.DISPUTE_REGISTER: frozenset({Role.ADMIN, Role.OFFICE, Role.MEDIATOR, Role.REPORTER}),
+    Action.DISPUTE_MEDIATE: frozenset({Role.ADMIN, Role.OFFICE, Role.MEDIATOR}),
+    Action.DISPUTE_EXPORT: frozenset({Role.ADMIN, Role.OFFICE, Role.LEADER, Role.MEDIATOR, Role.OVERSIGHT}),
+    Action.DISPUTE_CONFIGURE: frozenset({Role.ADMIN, Role.OFFICE}),
+    # Safety: everyone sees the hazards, patrols and incidents of their subtree. Every working role
+    # reports a hazard or an incident and records a patrol; the responsible unit's people rectify;
+    # the office and leaders verify a rectification (never the person who rectified: four eyes) and
+    # manage deadlines, routes and closing. Oversight reads and exports only.
+    Action.SAFETY_VIEW: _EVERY_ROLE,
+    Action.HAZARD_REPORT: frozenset({Role.ADMIN, Role.OFFICE, Role.LEADER, Role.MEDIATOR, Role.REPORTER}),
+    Action.HAZARD_RECTIFY: frozenset({Role.ADMIN, Role.OFFICE, Role.LEADER, Role.REPORTER}),
+    Action.HAZARD_VERIFY: frozenset({Role.ADMIN, Role.OFFICE, Role.LEADER}),
+    Action.HAZARD_MANAGE: frozenset({Role.ADMIN, Role.OFFICE}),
+    Action.PATROL_MANAGE: frozenset({Role.ADMIN, Role.OFFICE}),
+    Action.PATROL_RECORD: frozenset({Role.ADMIN, Role.OFFICE, Role.LEADER, Role.MEDIATOR, Role.REPORTER}),
+    Action.INCIDENT_REPORT: frozenset({Role.ADMIN, Role.OFFICE, Role.LEADER, Role.REPORTER}),
+    Action.INCIDENT_MANAGE: frozenset({Role.ADMIN, Role.OFFICE, Role.LEADER}),
+    Action.SAFETY_EXPORT: frozenset({Role.ADMIN, Role.OFFICE, Role.LEADER, Role.OVERSIGHT}),
 }
 
 
@@ -133,6 +171,24 @@ def scope_q(user: User, action: str, *, unit_field: str = "unit") -> models.Q:
         return models.Q(pk__in=[])
     prefix = f"{unit_field}__" if unit_field else ""
     return unit_subtree_q(user.unit.path, prefix=prefix)
+
+
+def scope_any_q(user: User, action: str, *unit_fields: str) -> models.Q:
+    """Rows whose unit through *any* of ``unit_fields`` is in scope (e.g. where found OR responsible).
+
+    Unlike OR-ing ``scope_q`` results, this stays correct for administrators, whose ``scope_q`` is
+    the empty ``Q()`` that would otherwise vanish from an OR and drop the other conditions.
+    """
+    if not role_allows(user, action):
+        return models.Q(pk__in=[])
+    if has_instance_scope(user):
+        return models.Q()
+    if user.unit is None:
+        return models.Q(pk__in=[])
+    q = models.Q(pk__in=[])
+    for name in unit_fields:
+        q |= unit_subtree_q(user.unit.path, prefix=f"{name}__")
+    return q
 
 
 def scope_queryset(

@@ -894,6 +894,54 @@ def duty_log_add(
     return entry
 
 
+def current_shift_for(unit: Unit, *, now: datetime.datetime | None = None) -> Shift | None:
+    """The published shift on duty now for ``unit``: its own roster's, else the nearest unit above's.
+
+    A village usually has no roster of its own; its township's duty desk is the one on duty for it.
+    """
+    now = now or timezone.now()
+    paths = [*unit.ancestor_paths(), unit.path]
+    return (
+        Shift.objects.filter(
+            unit__path__in=paths,
+            roster__status=RosterStatus.PUBLISHED,
+            starts_at__lte=now,
+            ends_at__gt=now,
+        )
+        .select_related("unit", "roster")
+        .order_by("-unit__depth", "starts_at", "id")
+        .first()
+    )
+
+
+def duty_log_forward(
+    *, actor: User, unit: Unit, text: str, occurred_at: datetime.datetime
+) -> DutyLogEntry | None:
+    """Put an event reported elsewhere (an incident) into the log of the shift on duty for ``unit``.
+
+    Written as an open event by the person who reported it, so the people on duty see it, follow
+    it up and carry it at handover. Called inside the reporting service's transaction; returns None
+    when no published shift is on duty (the caller says so to the reporter).
+    """
+    shift = current_shift_for(unit)
+    if shift is None:
+        return None
+    now = timezone.now()
+    entry = DutyLogEntry(
+        shift=shift,
+        kind=LogKind.EVENT,
+        occurred_at=occurred_at,
+        text=text.strip(),
+        is_open=True,
+        author=actor,
+        created_at=now,
+    )
+    validated(entry)
+    entry.save()
+    audit_record(actor=actor, action=AuditAction.CREATE, obj=entry, unit=shift.unit, note="forwarded")
+    return entry
+
+
 def next_shift_of(shift: Shift) -> Shift | None:
     """The roster's next shift (the one that takes over), or None for the last one."""
     return (

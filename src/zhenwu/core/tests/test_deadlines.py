@@ -79,10 +79,19 @@ def test_rules_table_matches_the_domain_documents(code, days, count):
 
 
 def test_rules_table_has_exactly_the_documented_rules():
-    assert len(RULES) == 12
+    assert len(RULES) == 16
     assert RULES["petition.transfer_objection"].source == "信访工作条例 Art. 23(3)"
     assert RULES["mediation.judicial_confirmation"].source == "人民调解法 Art. 33"
     assert RULES["mediation.target"].confirmed is False
+    # Local practice, not law: marked unconfirmed, and hazard deadlines never roll past a holiday.
+    for code, days in (
+        ("mediation.follow_up", 15),
+        ("safety.rectify_general", 15),
+        ("safety.rectify_serious", 30),
+        ("safety.rectify_major", 60),
+    ):
+        assert (RULES[code].days, RULES[code].confirmed) == (days, False)
+    assert not RULES["safety.rectify_major"].roll_to_working_day
 
 
 def test_unknown_rule_is_a_clear_validation_error():
