@@ -1,5 +1,6 @@
 """REST API routes of the reports app (报送): report types and their form versions, schedules and
-their deadlines, slots and submissions, the township summary and the units x deadlines grid.
+their deadlines, slots and submissions, the township summary and the units x deadlines grid, the
+data sources and the figures they prefill a slot's form with.
 
 Scoping is the pages' (``zhenwu.reports.selectors``): a slot belongs to its reporting unit, a schedule
 is seen by the collecting office's subtree and by the units reporting under it, report types are
@@ -23,7 +24,7 @@ from zhenwu.core.choices import UnitKind
 from zhenwu.core.exceptions import NotFound, ValidationFailed
 from zhenwu.core.localtime import BEIJING, beijing_day_start
 from zhenwu.core.models import Unit, User
-from zhenwu.core.scoping import Action, scope_q
+from zhenwu.core.scoping import Action, role_allows, scope_q
 from zhenwu.core.selectors import access_unit, unit_list
 from zhenwu.reports import selectors, services
 from zhenwu.reports.choices import DayRule, FieldKind, SlotState, SubmissionKind, Weekday
@@ -36,6 +37,7 @@ from zhenwu.reports.models import (
     ReportSubmission,
     ReportType,
 )
+from zhenwu.reports.sources import MAX_SOURCE_KEY, DataSource, all_sources
 from zhenwu.reports.summary import build_summary
 
 router = Router(tags=["reports"])
@@ -92,6 +94,7 @@ class ReportTypeOut(Schema):
     name: str
     description: str
     is_active: bool
+    source: str = Field(..., description="The data source whose figures prefill the form; empty: none")
     current_version: int
     owner_unit: UnitRef
     created_at: datetime.datetime
@@ -111,7 +114,36 @@ class ReportTypeCreateIn(Schema):
     code: str = Field(..., min_length=1, max_length=40)
     name: str = Field(..., min_length=1, max_length=100)
     description: str = Field("", max_length=5000)
-    fields: list[FieldIn] = Field(..., max_length=MAX_FIELDS)
+    source: str = Field("", max_length=MAX_SOURCE_KEY, description="A data source key (see /reports/sources)")
+    fields: list[FieldIn] = Field(
+        default_factory=list, max_length=MAX_FIELDS, description="Empty with a source: the source's fields"
+    )
+
+
+class SourceIn(Schema):
+    source: str = Field(..., max_length=MAX_SOURCE_KEY, description="A data source key; empty: none")
+
+
+class SourceOut(Schema):
+    key: str
+    label: str
+    fields: list[FieldOut] = Field(..., description="The figures the source counts")
+
+    @staticmethod
+    def resolve_label(obj: DataSource) -> str:
+        return str(obj.label)
+
+    @staticmethod
+    def resolve_fields(obj: DataSource) -> list[dict[str, Any]]:
+        return obj.definition()
+
+
+class PrefillOut(Schema):
+    source: str | None = Field(..., description="The type's data source; null: none (values is empty)")
+    source_label: str | None
+    since: datetime.datetime | None = Field(..., description="Start of the period counted (inclusive)")
+    until: datetime.datetime | None = Field(..., description="End of the period counted: the deadline")
+    values: dict[str, Any] = Field(..., description="Figures by field key of the current form version")
 
 
 class FormChangeIn(Schema):
@@ -456,6 +488,7 @@ def create_report_type(request: HttpRequest, payload: ReportTypeCreateIn) -> obj
         name=payload.name,
         description=payload.description,
         fields=_definition(payload.fields),
+        source=payload.source,
     )
     return Status(201, report_type_detail(report_type))
 
@@ -483,6 +516,29 @@ def change_report_type_form(request: HttpRequest, type_id: int, payload: FormCha
         expected_version=payload.expected_version,
     )
     return Status(201, version)
+
+
+@router.put(
+    "/reports/types/{type_id}/source",
+    response={200: ReportTypeDetailOut, **ERRORS},
+    summary="Take the type's figures from a data source, or from none (the form is not changed)",
+)
+def set_report_type_source(request: HttpRequest, type_id: int, payload: SourceIn) -> object:
+    user = api_user(request)
+    report_type = services.report_type_set_source(
+        actor=user, report_type=selectors.access_report_type(user, type_id), source=payload.source
+    )
+    return report_type_detail(report_type)
+
+
+@router.get(
+    "/reports/sources",
+    response={200: list[SourceOut], **ERRORS},
+    summary="The data sources a report type can take its figures from",
+)
+def list_report_sources(request: HttpRequest) -> object:
+    # Reference data like the report types: keys and the figures counted, no data of any unit.
+    return all_sources() if role_allows(api_user(request), Action.REPORT_VIEW) else []
 
 
 # --- schedules ----------------------------------------------------------------------------------
@@ -666,6 +722,24 @@ def get_report_slot(request: HttpRequest, slot_id: int) -> object:
 )
 def list_report_slot_submissions(request: HttpRequest, slot_id: int) -> object:
     return selectors.slot_submissions(selectors.access_slot(api_user(request), slot_id))
+
+
+@router.get(
+    "/reports/slots/{slot_id}/prefill",
+    response={200: PrefillOut, **ERRORS},
+    summary="The figures the type's data source counts for the slot's unit and period (nothing is saved)",
+)
+def get_report_slot_prefill(request: HttpRequest, slot_id: int) -> object:
+    prefill = selectors.slot_prefill_detail(selectors.access_slot(api_user(request), slot_id))
+    if prefill is None:
+        return {"source": None, "source_label": None, "since": None, "until": None, "values": {}}
+    return {
+        "source": prefill.source.key,
+        "source_label": str(prefill.source.label),
+        "since": prefill.since,
+        "until": prefill.until,
+        "values": prefill.values,
+    }
 
 
 @router.post(

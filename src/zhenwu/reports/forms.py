@@ -14,6 +14,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import Q, QuerySet
+from django.utils.text import format_lazy
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -25,6 +26,7 @@ from zhenwu.reports.choices import DayRule, FieldKind, Weekday
 from zhenwu.reports.fields import MAX_AMOUNT, MAX_FIELDS, MAX_HELP, MAX_LABEL, MAX_TEXT, FieldSpec
 from zhenwu.reports.models import ReportSchedule, ReportType
 from zhenwu.reports.selectors import report_type_list
+from zhenwu.reports.sources import all_sources
 
 #: Deadlines typed as "09:00, 17:00", "09:00 17:00" or "09:00、17:00" (Chinese punctuation too).
 TIMES_SPLIT = re.compile(r"[\s,，、;；]+")
@@ -156,6 +158,27 @@ class SubmissionForm(forms.Form):
 # --- report types -----------------------------------------------------------------------------
 
 
+def source_choices(current: str = "") -> list[tuple[str, str]]:
+    """The registered data sources, and ``current`` even when its app no longer registers it."""
+    choices = [("", gettext("None: every figure is entered by hand"))]
+    choices += [(source.key, f"{source.label} ({source.key})") for source in all_sources()]
+    if current and all(key != current for key, _label in choices):
+        choices.append((current, current))
+    return choices
+
+
+SOURCE_HELP = _(
+    "Figures counted from zhenwu's own records fill in the report form; "
+    "the reporter checks them before submitting."
+)
+
+
+def _source_field(current: str = "", help_text: Any = SOURCE_HELP) -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=_("Data source"), choices=source_choices(current), required=False, help_text=help_text
+    )
+
+
 class ReportTypeForm(forms.Form):
     """A new report type; its fields come from ``FieldRowFormSet``."""
 
@@ -183,6 +206,14 @@ class ReportTypeForm(forms.Form):
         field.queryset = units
         if not self.is_bound:
             self.initial.setdefault("owner_unit", default_collecting_unit(user, units))
+        if all_sources():  # without any registered source the page stays as it was
+            self.fields["source"] = _source_field(
+                help_text=format_lazy(
+                    "{} {}",
+                    SOURCE_HELP,
+                    _("Leave the fields below empty to use the fields the source counts."),
+                )
+            )
 
 
 class FieldRowForm(forms.Form):
@@ -227,6 +258,16 @@ def field_formset(
         FieldRowForm, extra=extra, max_num=MAX_FIELDS, validate_max=True, absolute_max=MAX_FIELDS
     )
     return formset_class(data, initial=list(initial or []), prefix="fields")
+
+
+class ReportTypeSourceForm(forms.Form):
+    """Another data source for a type (or none); its form is not changed."""
+
+    def __init__(self, *args: Any, current: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["source"] = _source_field(current)
+        if not self.is_bound:
+            self.initial["source"] = current
 
 
 class ReportTypeEditForm(forms.Form):

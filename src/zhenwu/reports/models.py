@@ -48,6 +48,14 @@ class ReportType(models.Model):
         verbose_name=_("active"),
         default=True,
     )
+    #: The key of a registered ``reports.sources.DataSource``; not a choice list, as apps register them.
+    source = models.CharField(
+        verbose_name=_("data source"),
+        max_length=60,
+        blank=True,
+        default="",
+        help_text=_("Where the report's figures are counted from; reporters check them before submitting."),
+    )
     current_version = models.PositiveIntegerField(
         verbose_name=_("current form version"),
         default=0,

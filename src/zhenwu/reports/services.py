@@ -1,6 +1,7 @@
 """Every write of the reports app (STYLE.md §2): one audited transaction per act.
 
 * ``report_type_create`` / ``report_type_change_form``: a form is data; a change adds a version.
+* ``report_type_set_source``: the data source whose figures prefill the type's reports (sources.py).
 * ``schedule_create``: a schedule with its units and deadlines, materialised into slots at once.
 * ``schedule_switch_frequency``: other deadlines from a date on, for one unit or all (and back).
 * ``report_submit``: a report or a zero report for one slot; amended in place until the deadline,
@@ -38,6 +39,7 @@ from zhenwu.reports.models import (
     ReportSubmission,
     ReportType,
 )
+from zhenwu.reports.sources import MAX_SOURCE_KEY, DataSource, get_source
 
 TIME_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 MAX_TIMES_PER_DAY = 8
@@ -91,6 +93,18 @@ def _refuse(message: str, field: str = "__all__") -> ValidationFailed:
     return ValidationFailed(message, errors={field: [message]})
 
 
+def _clean_source(key: str) -> DataSource | None:
+    """The registered source named ``key`` (None for no source), or a 400 on the ``source`` field."""
+    key = key.strip()
+    if not key:
+        return None
+    source = get_source(key)
+    if source is None:
+        message = _("There is no data source %(key)s.") % {"key": key[:MAX_SOURCE_KEY]}
+        raise ValidationFailed(message, code="unknown_source", errors={"source": [message]})
+    return source
+
+
 # --- report types ------------------------------------------------------------------------------
 
 
@@ -101,17 +115,26 @@ def report_type_create(
     owner_unit: Unit,
     code: str,
     name: str,
-    fields: Sequence[Mapping[str, Any]],
+    fields: Sequence[Mapping[str, Any]] = (),
     description: str = "",
+    source: str = "",
 ) -> ReportType:
-    """A new report type with form version 1."""
+    """A new report type with form version 1.
+
+    With a data ``source`` and no ``fields``, the form is the source's fields. A form may also mix
+    them: fields the source does not provide are entered by hand.
+    """
     require(actor, Action.REPORT_MANAGE, owner_unit)
+    data_source = _clean_source(source)
+    if not fields and data_source is not None:
+        fields = data_source.definition()
     definition = clean_definition(fields)
     report_type = ReportType(
         owner_unit=owner_unit,
         code=code.strip(),
         name=" ".join(name.split()),
         description=description.strip(),
+        source=data_source.key if data_source is not None else "",
         current_version=1,
     )
     validated(report_type)
@@ -126,9 +149,39 @@ def report_type_create(
         action=AuditAction.CREATE,
         obj=report_type,
         unit=owner_unit,
-        changes={"fields": [None, [f["key"] for f in definition]]},
+        changes={
+            "fields": [None, [f["key"] for f in definition]],
+            **({"source": [None, report_type.source]} if report_type.source else {}),
+        },
     )
     return report_type
+
+
+@transaction.atomic
+def report_type_set_source(*, actor: User, report_type: ReportType, source: str) -> ReportType:
+    """Take the type's figures from another data source ("" for none); its form stays as it is.
+
+    Reports already saved keep their values; only forms filled in from now on are prefilled.
+    """
+    locked = ReportType.objects.select_for_update().get(pk=report_type.pk)
+    require(actor, Action.REPORT_MANAGE, locked.owner_unit)
+    data_source = _clean_source(source)
+    key = data_source.key if data_source is not None else ""
+    if locked.source == key:
+        return locked
+    before = locked.source
+    locked.source = key
+    validated(locked)
+    locked.save(update_fields=["source"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=locked,
+        unit=locked.owner_unit,
+        changes={"source": [before, key]},
+    )
+    report_type.source = key
+    return locked
 
 
 @transaction.atomic

@@ -51,6 +51,7 @@ from zhenwu.reports.forms import (
     GridFilterForm,
     ReportTypeEditForm,
     ReportTypeForm,
+    ReportTypeSourceForm,
     ReportValuesForm,
     ScheduleForm,
     SubmissionForm,
@@ -70,6 +71,7 @@ from zhenwu.reports.models import (
 )
 from zhenwu.reports.selectors import (
     Grid,
+    Prefill,
     access_report_type,
     access_schedule,
     access_slot,
@@ -79,11 +81,13 @@ from zhenwu.reports.selectors import (
     schedule_counts,
     schedule_grid,
     schedule_list,
+    slot_prefill_detail,
     slot_state,
     slot_submissions,
     slots_for_reporter,
     slots_recent_for_reporter,
 )
+from zhenwu.reports.sources import get_source
 from zhenwu.reports.summary import Summary, build_summary, summary_send
 
 STATE_BADGES: dict[str, str] = {
@@ -189,6 +193,7 @@ class SlotForms:
     values: ReportValuesForm
     meta: SubmissionForm
     needs_note: bool
+    prefill: Prefill | None = None
 
 
 def _slot_forms(
@@ -196,7 +201,9 @@ def _slot_forms(
     current: ReportSubmission | None,
     now: datetime.datetime,
     data: Mapping[str, Any] | None = None,
+    prefill: Prefill | None = None,
 ) -> SlotForms:
+    """``prefill``: a data source's figures as initial values of a form not yet submitted."""
     version = _current_version(slot.schedule.report_type)
     # After the deadline a saved report can only be corrected, with a reason (the original is kept).
     needs_note = current is not None and now > slot.due_at
@@ -205,10 +212,12 @@ def _slot_forms(
         needs_note=needs_note,
         initial={"form_version": version.number, "expected_revision": slot.revision},
     )
-    values = ReportValuesForm(
-        data, specs=specs_from(version.fields), values=current.values if current is not None else None
-    )
-    return SlotForms(version, values, meta, needs_note)
+    if current is not None:
+        initial: Mapping[str, Any] | None = current.values
+    else:
+        initial = prefill.values if prefill is not None else None
+    values = ReportValuesForm(data, specs=specs_from(version.fields), values=initial)
+    return SlotForms(version, values, meta, needs_note, prefill if current is None else None)
 
 
 def _place_submit_errors(forms: SlotForms, exc: DomainError) -> None:
@@ -239,13 +248,18 @@ def _slot_page(
     now = timezone.now()
     submissions = slot_submissions(slot)
     current = next((s for s in submissions if s.is_current), None)
-    forms = _slot_forms(slot, current, now, data)
+    can_submit = user_can(user, Action.REPORT_SUBMIT, slot.unit)
+    # Figures from the type's data source, for a form shown empty: never over a saved report or
+    # over what the user typed, and not counted for a page that shows no form.
+    prefill = None
+    if can_submit and current is None and data is None and now >= slot.opens_at:
+        prefill = slot_prefill_detail(slot)
+    forms = _slot_forms(slot, current, now, data, prefill)
     if data is not None:
         forms.values.full_clean()
         forms.meta.full_clean()
     if error is not None:
         _place_submit_errors(forms, error)
-    can_submit = user_can(user, Action.REPORT_SUBMIT, slot.unit)
     return render(
         request,
         "reports/slot_detail.html",
@@ -408,6 +422,7 @@ def type_create_view(request: HttpRequest) -> HttpResponse:
                     name=cleaned["name"],
                     description=cleaned["description"],
                     fields=definition,
+                    source=cleaned.get("source") or "",
                 )
             except ValidationFailed as exc:
                 _place_definition_errors(exc, form, formset, rows)
@@ -432,6 +447,7 @@ def type_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         VersionRow(version, specs_from(version.fields))
         for version in report_type.versions.select_related("created_by").order_by("-number")
     ]
+    can_edit = user_can(user, Action.REPORT_MANAGE, report_type.owner_unit)
     return render(
         request,
         "reports/type_detail.html",
@@ -439,8 +455,40 @@ def type_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             "report_type": report_type,
             "current": versions[0] if versions else None,
             "versions": versions,
-            "can_edit": user_can(user, Action.REPORT_MANAGE, report_type.owner_unit),
+            "can_edit": can_edit,
+            "source": get_source(report_type.source),
+            "source_form": ReportTypeSourceForm(current=report_type.source) if can_edit else None,
         },
+    )
+
+
+@require_POST
+@require_action(Action.REPORT_MANAGE)
+def type_source_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Another data source for the type's figures, or none; its form stays as it is."""
+    user = request_user(request)
+    report_type = access_report_type(user, pk)
+    if not user_can(user, Action.REPORT_MANAGE, report_type.owner_unit):
+        raise PermissionRefused()
+    to = reverse("reports:type_detail", args=[report_type.pk])
+    form = ReportTypeSourceForm(request.POST, current=report_type.source)
+    if not form.is_valid():
+        reasons = " ".join(str(m) for field_messages in form.errors.values() for m in field_messages)
+        messages.error(request, _("The data source was not changed: %(reason)s") % {"reason": reasons})
+        return redirect(to)
+    key = form.cleaned_data["source"] or ""
+    source = get_source(key)
+    success = (
+        _("The figures of %(type)s are now counted from %(source)s.")
+        % {"type": report_type.name, "source": source.label}
+        if source is not None
+        else _("The figures of %(type)s are now entered by hand.") % {"type": report_type.name}
+    )
+    return run_and_redirect(
+        request,
+        lambda: services.report_type_set_source(actor=user, report_type=report_type, source=key),
+        success=success,
+        to=to,
     )
 
 
@@ -915,6 +963,7 @@ urlpatterns: list[URLPattern] = [
     path("types/new/", type_create_view, name="type_create"),
     path("types/<int:pk>/", type_detail_view, name="type_detail"),
     path("types/<int:pk>/form/", type_edit_view, name="type_edit"),
+    path("types/<int:pk>/source/", type_source_view, name="type_source"),
     path("schedules/", schedule_list_view, name="schedule_list"),
     path("schedules/new/", schedule_create_view, name="schedule_create"),
     path("schedules/<int:pk>/", schedule_detail_view, name="schedule_detail"),

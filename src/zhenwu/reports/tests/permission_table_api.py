@@ -31,6 +31,10 @@ EVERYONE = every_role(200, anonymous=401)
 OFFICE_MANAGES = api(admin=201, office=201, leader=403, reporter=403, mediator=403, oversight=403)
 #: The same where the body names the township, which the HB-01 reporter does not see.
 OFFICE_MANAGES_TOWNSHIP = {**OFFICE_MANAGES, "reporter": 404}
+#: The same refused by the service (a body the office may send but the domain refuses).
+OFFICE_REFUSED_TOWNSHIP = {**OFFICE_MANAGES_TOWNSHIP, "admin": 400, "office": 400}
+#: Changing a type in place (no new object): 200 for those who manage it.
+OFFICE_CHANGES = api(admin=200, office=200, leader=403, reporter=403, mediator=403, oversight=403)
 #: A unit's reporter submits for it, and the office on a unit's behalf.
 SUBMITTERS = api(admin=201, office=201, leader=403, reporter=201, mediator=403, oversight=403)
 NEW_FIELDS = [*DAILY_FIELDS, {"key": "fires", "label": "火情", "kind": "count"}]
@@ -135,8 +139,32 @@ TABLE: dict[str, list[Check]] = {
                 "name": "安全生产周报",
                 "fields": [{"key": "hazards", "label": "发现隐患", "kind": "count"}],
             },
-        )
+        ),
+        # A data source no app registers: refused on the source field.
+        Check(
+            OFFICE_REFUSED_TOWNSHIP,
+            method="POST",
+            json=True,
+            data=lambda w: {
+                "owner_unit": w.township.pk,
+                "code": "safety_weekly",
+                "name": "安全生产周报",
+                "source": "nowhere.nothing",
+            },
+        ),
     ],
+    "api:set_report_type_source": [
+        Check(OFFICE_CHANGES, method="PUT", json=True, kwargs=a_type, data=lambda w: {"source": ""}),
+        Check(
+            {**OFFICE_CHANGES, "admin": 400, "office": 400},
+            method="PUT",
+            json=True,
+            kwargs=a_type,
+            data=lambda w: {"source": "nowhere.nothing"},
+        ),
+    ],
+    # Reference data like the report types: which sources exist and what they count.
+    "api:list_report_sources": [Check(EVERYONE)],
     # Report types are reference data: every signed-in role reads them.
     "api:get_report_type": [Check(EVERYONE, kwargs=a_type)],
     "api:change_report_type_form": [
@@ -197,6 +225,11 @@ TABLE: dict[str, list[Check]] = {
     ],
     "api:list_report_slot_submissions": [
         Check(EVERYONE, kwargs=slot_of("village", submitted=True)),
+        Check({**EVERYONE, "reporter": 404}, kwargs=slot_of("village2")),
+    ],
+    # Read like the slot: another village's slot is a 404 to the HB-01 reporter.
+    "api:get_report_slot_prefill": [
+        Check(EVERYONE, kwargs=slot_of("village")),
         Check({**EVERYONE, "reporter": 404}, kwargs=slot_of("village2")),
     ],
     "api:submit_report": [

@@ -126,6 +126,11 @@ def _changed_form(w: World) -> dict[str, Any]:
     return {"expected_version": "1", **_field_rows(fields, len(DAILY_FIELDS))}
 
 
+def _no_source(w: World) -> dict[str, Any]:
+    """No data source: valid whichever sources the installed apps register."""
+    return {"source": ""}
+
+
 def _new_schedule(w: World) -> dict[str, Any]:
     """A schedule from tomorrow (the real date: the permission test does not travel in time)."""
     report_type = daily_type(w.user("admin"), w.township, code="perm-new")
@@ -189,6 +194,11 @@ TABLE: dict[str, list[Check]] = {
         Check(OTHER_TOWNSHIP_TYPE, kwargs=_type(sq_schedule)),
         Check(MANAGERS_DONE, method="POST", kwargs=_type(hb_schedule), data=_changed_form),
         Check(OTHER_TOWNSHIP_TYPE_DONE, method="POST", kwargs=_type(sq_schedule), data=_changed_form),
+    ],
+    "reports:type_source": [
+        Check(POST_ONLY, kwargs=_type(hb_schedule)),
+        Check(MANAGERS_DONE, method="POST", kwargs=_type(hb_schedule), data=_no_source),
+        Check(OTHER_TOWNSHIP_TYPE_DONE, method="POST", kwargs=_type(sq_schedule), data=_no_source),
     ],
     "reports:schedule_list": [Check(EVERYONE)],
     "reports:schedule_create": [
