@@ -21,8 +21,10 @@ from zhenwu.core.api import calendar, people, units
 from zhenwu.core.exceptions import DomainError
 from zhenwu.core.services.tokens import token_authenticate
 from zhenwu.duty import api as duty_api
+from zhenwu.mediation import api as mediation_api
 from zhenwu.petitions import api as petitions_api
 from zhenwu.reports import api as reports_api
+from zhenwu.safety import api as safety_api
 
 
 class TokenAuth(HttpBearer):
@@ -61,7 +63,11 @@ def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     for err in exc.errors:
-        loc = [str(part) for part in err.get("loc", ()) if part not in ("body", "query", "path", "payload")]
+        loc = [
+            str(part)
+            for part in err.get("loc", ())
+            if part not in ("body", "query", "path", "payload", "form", "file")
+        ]
         errors.setdefault(".".join(loc) or "__all__", []).append(str(err.get("msg", "")))
     return _error(request, 422, "validation_failed", _("Some fields are not valid."), errors)
 
@@ -95,3 +101,5 @@ api.add_router("/", calendar.router)
 api.add_router("/", petitions_api.router)
 api.add_router("/", reports_api.router)
 api.add_router("/", duty_api.router)
+api.add_router("/mediation", mediation_api.router)
+api.add_router("/safety", safety_api.router)

@@ -16,6 +16,8 @@ urlpatterns = [
     path("petitions/", include("zhenwu.petitions.urls")),
     path("reports/", include("zhenwu.reports.urls")),
     path("duty/", include("zhenwu.duty.urls")),
+    path("mediation/", include("zhenwu.mediation.urls")),
+    path("safety/", include("zhenwu.safety.urls")),
     path("public/reception/", include("zhenwu.duty.public_urls")),
     path("public/", include("zhenwu.public.urls")),
     *health.urlpatterns,

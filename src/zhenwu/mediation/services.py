@@ -20,9 +20,16 @@ from django.utils.translation import gettext_lazy
 from zhenwu.core.audit import audit_record
 from zhenwu.core.choices import AuditAction
 from zhenwu.core.deadlines import compute_due
-from zhenwu.core.exceptions import Conflict, InvalidTransition, PermissionRefused, ValidationFailed
+from zhenwu.core.exceptions import (
+    Conflict,
+    InvalidTransition,
+    PermissionRefused,
+    UnknownCalendarYear,
+    ValidationFailed,
+)
 from zhenwu.core.localtime import beijing_date
 from zhenwu.core.models import Unit, User
+from zhenwu.core.rules import get_rule
 from zhenwu.core.scoping import Action, require, user_can
 from zhenwu.core.services.common import validated
 from zhenwu.mediation.choices import (
@@ -66,6 +73,19 @@ class PartyIn:
 
 
 # --- helpers -----------------------------------------------------------------------------------
+
+
+def _due_or_pending(rule: str, start: datetime.date | datetime.datetime) -> datetime.date | None:
+    """The rule's due date, or None while the last day falls in a year whose holidays are unknown.
+
+    Like petitions' deadlines, a date the engine cannot compute yet is left empty rather than
+    guessed, and ``mediation_fill_pending_deadlines`` fills it in once the calendar knows the year
+    (a dispute accepted in December must not wait for next year's holiday notice).
+    """
+    try:
+        return compute_due(rule, start).due
+    except UnknownCalendarYear:
+        return None
 
 
 def _refuse(message: str, field: str = "__all__", code: str = "invalid") -> ValidationFailed:
@@ -410,7 +430,7 @@ def dispute_accept(*, actor: User, dispute: Dispute, mediators: Sequence[User] |
     if not dispute.mediators.exists():
         raise _refuse(_("Name the mediator(s) before accepting."), "mediators")
     now = timezone.now()
-    due = compute_due("mediation.target", now).due
+    due = _due_or_pending("mediation.target", now)
     return _move(dispute, actor=actor, to=DisputeStatus.ACCEPTED, accepted_at=now, due_on=due)
 
 
@@ -562,7 +582,7 @@ def agreement_record(*, actor: User, dispute: Dispute, data: AgreementIn) -> Med
         # Only a written agreement can be confirmed by a court; an oral one has no window.
         confirmation_due_on=None
         if data.is_oral
-        else compute_due("mediation.judicial_confirmation", signed_on).due,
+        else _due_or_pending("mediation.judicial_confirmation", signed_on),
         # Each party and the committee keep one (Art. 29).
         copies=data.copies or parties + 1,
         created_by=actor,
@@ -570,7 +590,12 @@ def agreement_record(*, actor: User, dispute: Dispute, data: AgreementIn) -> Med
     validated(agreement)
     agreement.save()
     _move(dispute, actor=actor, to=DisputeStatus.AGREED, concluded_at=timezone.now())
-    first = compute_due("mediation.follow_up", signed_on).due
+    # A follow-up visit is local practice, not a legal time limit: when the year's holidays are not
+    # known yet it is simply planned on the nominal day (it can be rescheduled like any visit).
+    follow_up_rule = get_rule("mediation.follow_up")
+    first = _due_or_pending(follow_up_rule.code, signed_on) or signed_on + datetime.timedelta(
+        days=follow_up_rule.days
+    )
     FollowUp.objects.create(dispute=dispute, due_on=max(first, _today()), scheduled_by=actor)
     audit_record(
         actor=actor,
@@ -762,7 +787,6 @@ def mediation_reminders_send(*, today: datetime.date | None = None) -> dict[str,
     Safe to run any number of times a day: the outbox never holds one event twice for a recipient.
     """
     from zhenwu.core.notifications.services import notify_user
-    from zhenwu.core.rules import get_rule
 
     today = today or _today()
     counts = {"target": 0, "confirmation": 0, "follow_up": 0, "messages": 0}
@@ -836,3 +860,56 @@ def mediation_reminders_send(*, today: datetime.date | None = None) -> dict[str,
             send(visit.dispute, f"mediation.follow_up.{visit.pk}.{'late' if late else 'due'}", subject, body)
             counts["follow_up"] += 1
     return counts
+
+
+def mediation_fill_pending_deadlines() -> int:
+    """Compute the target dates and confirmation windows left pending for an unknown year.
+
+    Idempotent; run with the reminders. Returns how many dates were filled in.
+    """
+    filled = 0
+    for pk in list(
+        Dispute.objects.filter(status=DisputeStatus.ACCEPTED, due_on__isnull=True).values_list(
+            "pk", flat=True
+        )
+    ):
+        with transaction.atomic():
+            dispute = Dispute.objects.select_for_update().select_related("handling_unit").get(pk=pk)
+            if dispute.accepted_at is None or dispute.due_on is not None:
+                continue
+            due = _due_or_pending("mediation.target", dispute.accepted_at)
+            if due is not None:
+                dispute.due_on = due
+                dispute.save(update_fields=["due_on", "updated_at"])
+                audit_record(
+                    actor=None,
+                    action=AuditAction.UPDATE,
+                    obj=dispute,
+                    unit=dispute.handling_unit,
+                    changes={"due_on": [None, str(due)]},
+                )
+                filled += 1
+    for pk in list(
+        MediationAgreement.objects.filter(is_oral=False, confirmation_due_on__isnull=True).values_list(
+            "pk", flat=True
+        )
+    ):
+        with transaction.atomic():
+            agreement = (
+                MediationAgreement.objects.select_for_update()
+                .select_related("dispute__handling_unit")
+                .get(pk=pk)
+            )
+            due = _due_or_pending("mediation.judicial_confirmation", agreement.signed_on)
+            if due is not None and agreement.confirmation_due_on is None:
+                agreement.confirmation_due_on = due
+                agreement.save(update_fields=["confirmation_due_on"])
+                audit_record(
+                    actor=None,
+                    action=AuditAction.UPDATE,
+                    obj=agreement,
+                    unit=agreement.dispute.handling_unit,
+                    changes={"confirmation_due_on": [None, str(due)]},
+                )
+                filled += 1
+    return filled

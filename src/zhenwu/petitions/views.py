@@ -630,11 +630,23 @@ def _detail(
     attachment_form = None
     if role_allows(user, Action.PETITION_HANDLE):
         attachment_form = AttachmentForm(auto_id="id_attachment_%s")
+    from zhenwu.mediation.choices import DisputeStatus
+    from zhenwu.mediation.selectors import petition_linked_disputes
+
+    disputes = petition_linked_disputes(user=user, petition=petition)
     response = render(
         request,
         "petitions/petition_detail.html",
         {
             "petition": petition,
+            "disputes": disputes,
+            # Whoever handles the matter and registers disputes refers it; once is enough (a
+            # declined referral may be made again).
+            "can_refer": role_allows(user, Action.PETITION_HANDLE)
+            and role_allows(user, Action.DISPUTE_REGISTER)
+            and not any(
+                d.petition_id == petition.pk and d.status != DisputeStatus.DECLINED for d in disputes
+            ),
             "due": petition_due_info(petition, timezone.localdate()),
             "new_code": new_code,
             "petitioners": _petitioner_rows(parties, revealed),

@@ -10,7 +10,11 @@ class SafetyConfig(AppConfig):
     def ready(self) -> None:
         from zhenwu.core.navigation import MENU, MenuEntry
         from zhenwu.core.scoping import Action
+        from zhenwu.reports.sources import register_source
         from zhenwu.safety import dashboard  # noqa: F401 -- registers the dashboard panel
+        from zhenwu.safety.sources import INCIDENTS
+
+        register_source(INCIDENTS)
 
         if not any(entry.url_name == "safety:hazards" for entry in MENU):
             after = next((i for i, entry in enumerate(MENU) if entry.url_name == "mediation:list"), 0)

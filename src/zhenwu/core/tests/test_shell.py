@@ -247,7 +247,7 @@ def test_register_panel_refuses_a_duplicate_key_unless_replacing():
 def test_placeholders_say_not_yet_available_without_numbers(client, users):
     client.force_login(users[Role.LEADER])
     html = client.get(reverse("core:home")).content.decode()
-    section = re.search(r'data-panel="hazards_open">(.*?)</section>', html, re.S)
+    section = re.search(r'data-panel="notices_pending">(.*?)</section>', html, re.S)
     assert section is not None
     assert "panel-placeholder" in html
     assert "badge-muted" in section.group(1)

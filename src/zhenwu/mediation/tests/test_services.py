@@ -481,3 +481,41 @@ def test_figures_for_the_weekly_report(world: World, now: time_machine.Traveller
     assert (
         dispute_figures(world.township, at("2026-03-06", 0), at("2026-03-13", 0))["disputes_registered"] == 0
     )
+
+
+def test_deadlines_in_a_year_without_known_holidays_wait_for_the_calendar(
+    world: World, now: time_machine.Traveller
+) -> None:
+    """Accepting in late December works: the target date waits for next year's holidays to be entered."""
+    from zhenwu.core.services.calendar import calendar_year_enter
+    from zhenwu.mediation.services import mediation_fill_pending_deadlines
+
+    now.move_to(at("2026-12-20"))
+    dispute = dispute_accept(actor=world.user("mediator"), dispute=register(world))
+    session_record(
+        actor=world.user("mediator"),
+        dispute=dispute,
+        held_at=at("2026-12-20", 8),
+        participants="双方",
+        record="调解",
+    )
+    assert dispute.status == DisputeStatus.ACCEPTED and dispute.due_on is None
+    signed = agreement_record(
+        actor=world.user("mediator"),
+        dispute=dispute,
+        data=agreement(signed_on=D(2026, 12, 20), performance_due=D(2027, 1, 10)),
+    )
+    assert signed.confirmation_due_on is None  # 2027-01-19 cannot be checked against 2027's holidays yet
+    assert dispute.follow_ups.get().due_on == D(2027, 1, 4)  # local practice: planned on the nominal day
+    assert mediation_fill_pending_deadlines() == 0
+
+    calendar_year_enter(
+        actor=world.user("admin"),
+        year=2027,
+        source="国务院办公厅关于2027年部分节假日安排的通知",
+        holidays=[(D(2027, 1, 1), "元旦")],
+        workdays=[],
+    )
+    assert mediation_fill_pending_deadlines() == 1  # the agreement's window; the dispute is agreed now
+    signed.refresh_from_db()
+    assert signed.confirmation_due_on == D(2027, 1, 19)
