@@ -177,7 +177,7 @@ def _incident_headers() -> list[str]:
         _("Summary"),
         _("Deaths"),
         _("Injured"),
-        _("Missing"),
+        pgettext("people", "Missing"),
         _("Direct loss (yuan)"),
         _("Units that responded"),
         _("Reported by"),

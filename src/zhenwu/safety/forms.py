@@ -610,7 +610,7 @@ class IncidentForm(forms.Form):
     )
     deaths = _people_field(_("Deaths"))
     injuries = _people_field(_("Injured"))
-    missing = _people_field(_("Missing"))
+    missing = _people_field(pgettext_lazy("people", "Missing"))
     direct_loss = _loss_field()
     response_units = forms.CharField(
         label=_("Units that responded"),
@@ -655,7 +655,7 @@ class IncidentUpdateForm(ActionForm):
     place = forms.CharField(label=_("Place"), max_length=200)
     deaths = _people_field(_("Deaths"))
     injuries = _people_field(_("Injured"))
-    missing = _people_field(_("Missing"))
+    missing = _people_field(pgettext_lazy("people", "Missing"))
     direct_loss = _loss_field()
     response_units = forms.CharField(label=_("Units that responded"), max_length=300, required=False)
     description = forms.CharField(

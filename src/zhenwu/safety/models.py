@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from zhenwu.safety.choices import (
     Discovery,
@@ -66,7 +67,7 @@ class PatrolRoute(models.Model):
     end_time = models.TimeField(
         verbose_name=_("ends at"), help_text=_("Earlier than the start: ends the next day.")
     )
-    starts_on = models.DateField(verbose_name=_("from"))
+    starts_on = models.DateField(verbose_name=pgettext_lazy("period", "from"))
     ends_on = models.DateField(verbose_name=_("until"), null=True, blank=True)
     notes = models.CharField(verbose_name=_("notes"), max_length=300, blank=True)
     is_active = models.BooleanField(verbose_name=_("active"), default=True)
@@ -257,7 +258,7 @@ class Incident(models.Model):
     description = models.TextField(verbose_name=_("what happened"), max_length=5000, blank=True)
     deaths = models.PositiveIntegerField(verbose_name=_("deaths"), default=0)
     injuries = models.PositiveIntegerField(verbose_name=_("injured"), default=0)
-    missing = models.PositiveIntegerField(verbose_name=_("missing"), default=0)
+    missing = models.PositiveIntegerField(verbose_name=pgettext_lazy("people", "missing"), default=0)
     direct_loss = models.DecimalField(
         verbose_name=_("direct loss (yuan)"),
         max_digits=14,
