@@ -11,8 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -31,7 +30,7 @@ from zhenwu.core.localtime import beijing_date
 from zhenwu.core.models import Unit, User
 from zhenwu.core.rules import get_rule
 from zhenwu.core.scoping import Action, require, user_can
-from zhenwu.core.services.common import validated
+from zhenwu.core.services.common import sequence_next, validated
 from zhenwu.mediation.choices import (
     Channel,
     DisputeSource,
@@ -102,17 +101,7 @@ def _locked(dispute: Dispute) -> Dispute:
 
 def _next_number(unit: Unit, year: int) -> str:
     """2026-HB-TJ0001: year, handling unit's code, TJ (调解) and a per-unit-and-year sequence."""
-    for _attempt in range(3):
-        if DisputeSequence.objects.filter(unit=unit, year=year).update(last=F("last") + 1):
-            last = DisputeSequence.objects.get(unit=unit, year=year).last
-            return f"{year}-{unit.code}-TJ{last:04d}"
-        try:
-            with transaction.atomic():
-                DisputeSequence.objects.create(unit=unit, year=year, last=1)
-            return f"{year}-{unit.code}-TJ0001"
-        except IntegrityError:  # created by a concurrent registration: increment it instead
-            continue
-    raise RuntimeError("could not allocate a dispute number")
+    return f"{year}-{unit.code}-TJ{sequence_next(DisputeSequence, unit=unit, year=year):04d}"
 
 
 def _move(dispute: Dispute, *, actor: User, to: str, **fields: Any) -> Dispute:

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,7 +23,7 @@ from zhenwu.core.exceptions import InvalidTransition, PermissionRefused, Unknown
 from zhenwu.core.models import Unit, User
 from zhenwu.core.rules import get_rule
 from zhenwu.core.scoping import Action, has_instance_scope, require, user_can
-from zhenwu.core.services.common import validated
+from zhenwu.core.services.common import sequence_next, validated
 from zhenwu.petitions.choices import (
     DeclineRoute,
     EventKind,
@@ -218,18 +217,7 @@ def _require_on_matter(actor: User, action: str, petition: Petition) -> None:
 
 def _next_number(unit: Unit, year: int) -> str:
     """2026-HB-000123: year, registering unit's code, a per-unit-and-year sequence."""
-    for _attempt in range(3):
-        updated = NumberSequence.objects.filter(unit=unit, year=year).update(last=F("last") + 1)
-        if updated:
-            last = NumberSequence.objects.get(unit=unit, year=year).last
-            return f"{year}-{unit.code}-{last:06d}"
-        try:
-            with transaction.atomic():
-                NumberSequence.objects.create(unit=unit, year=year, last=1)
-            return f"{year}-{unit.code}-{1:06d}"
-        except IntegrityError:  # another registration created the sequence first; increment it
-            continue
-    raise RuntimeError("could not allocate a registration number")
+    return f"{year}-{unit.code}-{sequence_next(NumberSequence, unit=unit, year=year):06d}"
 
 
 def new_query_code() -> str:

@@ -13,8 +13,7 @@ from typing import Any, TypeVar
 
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,7 +25,7 @@ from zhenwu.core.images import CheckedImage, image_prepare, image_upload_read
 from zhenwu.core.localtime import beijing_date, short_time
 from zhenwu.core.models import Unit, User
 from zhenwu.core.scoping import Action, require, user_can
-from zhenwu.core.services.common import validated
+from zhenwu.core.services.common import sequence_next, validated
 from zhenwu.safety.choices import (
     RECTIFY_RULES,
     Discovery,
@@ -66,17 +65,9 @@ def _today() -> datetime.date:
 
 def _next_number(unit: Unit, year: int, prefix: str) -> str:
     """2026-HB-YH0001 (隐患) / 2026-HB-SG0001 (事故): year, unit code, prefix and a sequence."""
-    for _attempt in range(3):
-        rows = SafetySequence.objects.filter(unit=unit, year=year, prefix=prefix)
-        if rows.update(last=F("last") + 1):
-            return f"{year}-{unit.code}-{prefix}{rows.get().last:04d}"
-        try:
-            with transaction.atomic():
-                SafetySequence.objects.create(unit=unit, year=year, prefix=prefix, last=1)
-            return f"{year}-{unit.code}-{prefix}0001"
-        except IntegrityError:
-            continue
-    raise RuntimeError("could not allocate a safety number")
+    return (
+        f"{year}-{unit.code}-{prefix}{sequence_next(SafetySequence, unit=unit, year=year, prefix=prefix):04d}"
+    )
 
 
 def _coordinates(latitude: Any, longitude: Any) -> tuple[Decimal | None, Decimal | None]:
