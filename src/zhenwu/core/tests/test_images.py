@@ -6,6 +6,7 @@ import zlib
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 from PIL import Image, ImageOps
 
 from zhenwu.core import images
@@ -293,7 +294,7 @@ def test_default_byte_limit_is_15_mb(settings) -> None:
 
 
 def test_messages_are_for_the_photo_field() -> None:
-    with pytest.raises(ValidationFailed) as caught:
+    with translation.override("en"), pytest.raises(ValidationFailed) as caught:
         images.image_prepare(HTML_BYTES)
     assert caught.value.as_dict() == {
         "code": "not_an_image",
