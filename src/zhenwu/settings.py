@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "zhenwu.duty",
     "zhenwu.mediation",
     "zhenwu.safety",
+    "zhenwu.plans",
     "zhenwu.public",
 ]
 

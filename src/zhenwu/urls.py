@@ -18,6 +18,7 @@ urlpatterns = [
     path("duty/", include("zhenwu.duty.urls")),
     path("mediation/", include("zhenwu.mediation.urls")),
     path("safety/", include("zhenwu.safety.urls")),
+    path("plans/", include("zhenwu.plans.urls")),
     path("public/reception/", include("zhenwu.duty.public_urls")),
     path("public/", include("zhenwu.public.urls")),
     *health.urlpatterns,

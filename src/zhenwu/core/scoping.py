@@ -60,6 +60,15 @@ class Action:
     INCIDENT_REPORT = "incident.report"
     INCIDENT_MANAGE = "incident.manage"
     SAFETY_EXPORT = "safety.export"
+    PLAN_VIEW = "plan.view"
+    PLAN_MANAGE = "plan.manage"
+    NOTICE_ISSUE = "notice.issue"
+    NOTICE_ACKNOWLEDGE = "notice.acknowledge"
+    TASK_REPORT = "task.report"
+    INSPECTION_MANAGE = "inspection.manage"
+    INSPECTION_CORRECT = "inspection.correct"
+    ASSESSMENT_VIEW = "assessment.view"
+    ASSESSMENT_MANAGE = "assessment.manage"
 
 
 _EVERY_ROLE = frozenset(Role.values)
@@ -124,6 +133,19 @@ ROLE_GRANTS: dict[str, frozenset[str]] = {
     Action.INCIDENT_REPORT: frozenset({Role.ADMIN, Role.OFFICE, Role.LEADER, Role.REPORTER}),
     Action.INCIDENT_MANAGE: frozenset({Role.ADMIN, Role.OFFICE, Role.LEADER}),
     Action.SAFETY_EXPORT: frozenset({Role.ADMIN, Role.OFFICE, Role.LEADER, Role.OVERSIGHT}),
+    # Plans, notices, oversight: everyone sees the plans and notices of their subtree; the office
+    # writes plans, issues notices and computes assessments; the people of an addressed unit
+    # acknowledge for it and send their tasks' evidence; the office and leaders inspect (督查), the
+    # inspected unit reports its corrections. Scores are read by the office, leaders and oversight.
+    Action.PLAN_VIEW: _EVERY_ROLE,
+    Action.PLAN_MANAGE: frozenset({Role.ADMIN, Role.OFFICE}),
+    Action.NOTICE_ISSUE: frozenset({Role.ADMIN, Role.OFFICE}),
+    Action.NOTICE_ACKNOWLEDGE: frozenset({Role.ADMIN, Role.OFFICE, Role.LEADER, Role.MEDIATOR, Role.REPORTER}),
+    Action.TASK_REPORT: frozenset({Role.ADMIN, Role.OFFICE, Role.LEADER, Role.REPORTER}),
+    Action.INSPECTION_MANAGE: frozenset({Role.ADMIN, Role.OFFICE, Role.LEADER}),
+    Action.INSPECTION_CORRECT: frozenset({Role.ADMIN, Role.OFFICE, Role.LEADER, Role.REPORTER}),
+    Action.ASSESSMENT_VIEW: frozenset({Role.ADMIN, Role.OFFICE, Role.LEADER, Role.OVERSIGHT}),
+    Action.ASSESSMENT_MANAGE: frozenset({Role.ADMIN, Role.OFFICE}),
 }
 
 
