@@ -11,8 +11,9 @@ from zhenwu.core.exceptions import NotFound
 from zhenwu.core.localtime import beijing_date
 from zhenwu.core.models import Unit, User
 from zhenwu.core.scoping import Action, scope_q
+from zhenwu.core.selectors import count_of
 from zhenwu.mediation.choices import OPEN_STATUSES, DisputeStatus
-from zhenwu.mediation.models import Dispute, DisputeKind, FollowUp
+from zhenwu.mediation.models import Dispute, DisputeKind, FollowUp, MediationSession
 
 
 def dispute_list(*, user: User, action: str = Action.DISPUTE_VIEW) -> QuerySet[Dispute]:
@@ -82,12 +83,11 @@ def dispute_ledger(
     if filters.registered_to:
         rows = rows.filter(registered_at__date__lte=filters.registered_to)
     pending = FollowUp.objects.filter(dispute=OuterRef("pk"), done_at__isnull=True)
+    # Correlated subqueries, not a JOIN + GROUP BY: the database computes them for the page's rows
+    # only, walking the ledger index in order (a GROUP BY would aggregate the whole ledger first).
     return (
         rows.select_related("handling_unit", "kind")
-        .annotate(
-            session_count=Count("sessions", distinct=True),
-            follow_up_pending=Exists(pending),
-        )
+        .annotate(session_count=count_of(MediationSession, "dispute"), follow_up_pending=Exists(pending))
         .order_by("-registered_at", "-id")
     )
 

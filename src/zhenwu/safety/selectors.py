@@ -15,6 +15,7 @@ from zhenwu.core.localtime import beijing_date
 from zhenwu.core.models import Unit, User
 from zhenwu.core.models.units import unit_subtree_q
 from zhenwu.core.scoping import Action, scope_any_q, scope_q
+from zhenwu.core.selectors import count_of
 from zhenwu.safety.choices import HazardStatus, IncidentKind
 from zhenwu.safety.models import Hazard, HazardPhoto, Incident, PatrolRecord, PatrolRoute
 
@@ -75,7 +76,7 @@ def hazard_ledger(*, user: User, filters: HazardFilter, action: str = Action.SAF
         rows = rows.filter(Q(number__icontains=words) | Q(title__icontains=words) | Q(place__icontains=words))
     return (
         rows.select_related("unit", "responsible_unit")
-        .annotate(photo_count=Count("photos"))
+        .annotate(photo_count=count_of(HazardPhoto, "hazard"))
         .order_by("-found_on", "-id")
     )
 
@@ -109,7 +110,7 @@ def patrol_records(*, user: User, unit: Unit | None = None) -> QuerySet[PatrolRe
         rows = rows.filter(unit_subtree_q(unit.path, prefix="unit__"))
     return (
         rows.select_related("unit", "route", "recorded_by")
-        .annotate(hazard_count=Count("hazards"))
+        .annotate(hazard_count=count_of(Hazard, "patrol_record"))
         .order_by("-started_at", "-id")
     )
 

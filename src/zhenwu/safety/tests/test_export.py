@@ -235,14 +235,15 @@ def test_overdue_days_follow_the_clock(world: World) -> None:
     rows = hazard_ledger(user=world.user("office"), filters=HazardFilter(status="overdue"))
     with translation.override("en"):
         assert [r["Days overdue"] for r in table(read(hazard_ledger_xlsx(rows)))] == [4]
-    with travel("2026-07-01", 9):
+    with travel("2026-07-01", 9), translation.override("en"):
         assert [r["Days overdue"] for r in table(read(hazard_ledger_xlsx(rows)))] == [15]
         # The recent hazard (due 7月3日) is not overdue yet.
         lines = by_number(hazard_sheet(world.user("office")))
         assert lines[made["recent"].number]["Days overdue"] is None
         assert lines[made["late"].number]["Days overdue"] == 15
-    on_the_day = hazard_ledger_xlsx(rows_for(world), today=datetime.date(2026, 6, 16))
-    assert [r["Days overdue"] for r in table(read(on_the_day))] == [None] * 4  # due today is not late
+    with translation.override("en"):
+        on_the_day = hazard_ledger_xlsx(rows_for(world), today=datetime.date(2026, 6, 16))
+        assert [r["Days overdue"] for r in table(read(on_the_day))] == [None] * 4  # due today is not late
 
 
 def rows_for(world: World) -> Any:
