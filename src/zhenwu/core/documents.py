@@ -6,18 +6,20 @@ CC line); ``render_docx`` lays it out:
 
 - A4, top margin 37 mm, binding (left) margin 28 mm, text block 156 × 225 mm;
 - body 3号 (16 pt) 仿宋_GB2312, 22 lines × 28 characters (exact line spacing and a document grid);
-- title 2号 (22 pt) 方正小标宋简体, centred; headings 一、 in 黑体 and （一） in 楷体_GB2312;
+- title 2号 (22 pt) 方正小标宋简体, centred; headings 一、 in 黑体, （一） in 楷体_GB2312, 1. in 仿宋;
 - page numbers "— 1 —" in 4号 (14 pt) 宋体, odd pages right and even pages left, one character in;
-- the issuing body's name centred over the date, the date four characters in from the right.
+- the issuing body's name centred over the date, the date four characters in from the right;
+- attachments (``Appendix``) each on a new page after the signature and before the CC line: the
+  label "附件" in 黑体 at the top left, the title centred on the third line, then the text.
 
 Fonts are only named, never embedded: the office's Word supplies them. Each face is written with
 its fallback (the font table's ``altName``) for machines without the GB2312-era fonts.
 
 Simplifications: the red header starts at the top of the text block (the standard places it 35 mm
 below it for the 文件 format, or 30 mm from the paper's edge for letters), and the CC line
-follows the body instead of sitting at the foot of the last even page. The text is Chinese
-because the documents are: they are issued to residents and units whatever language the person
-who prints them reads the pages in.
+follows the body (and the attachments) instead of sitting at the foot of the last even page. The
+text is Chinese because the documents are: they are issued to residents and units whatever
+language the person who prints them reads the pages in.
 """
 
 import datetime
@@ -86,7 +88,8 @@ FACES = (FANGSONG, XIAOBIAOSONG, HEITI, KAITI, SONGTI)
 
 @dataclass(frozen=True)
 class Heading:
-    """A numbered heading: level 1 (一、) in 黑体, level 2 (（一）) in 楷体; ``text`` includes the number."""
+    """A numbered heading: level 1 (一、) in 黑体, level 2 (（一）) in 楷体, level 3 (1.) and below in the
+    body's 仿宋; ``text`` includes the number."""
 
     text: str
     level: int = 1
@@ -94,6 +97,19 @@ class Heading:
 
 #: A body block: a heading, or a paragraph (a string; each line of it becomes one paragraph).
 Block = Heading | str
+
+#: The face of each heading level; deeper levels are set in the body's face.
+HEADING_FACES = {1: HEITI, 2: KAITI}
+
+
+@dataclass(frozen=True)
+class Appendix:
+    """An attachment printed with the document (附件): on a new page after the signature, before the CC
+    line. ``label`` is "附件" for one, "附件1", "附件2" … for several."""
+
+    title: str  # a newline breaks the title where it should
+    body: Sequence[Block]
+    label: str = "附件"
 
 
 @dataclass(frozen=True)
@@ -110,9 +126,23 @@ class OfficialDocument:
     attachments: Sequence[str] = field(default_factory=tuple)  # 附件说明
     cc: Sequence[str] = field(default_factory=tuple)  # 抄送
     closing: str = ""  # e.g. 特此告知。 (a paragraph right after the body)
+    appendices: Sequence[Appendix] = field(default_factory=tuple)  # 附件 printed after the signature
 
 
 # --- dates ---------------------------------------------------------------------------------------
+
+
+_DIGITS = "零一二三四五六七八九"
+
+
+def chinese_numeral(n: int) -> str:
+    """1 -> 一, 10 -> 十, 12 -> 十二, 21 -> 二十一 (headings up to 99; larger numbers in digits)."""
+    if not 0 < n < 100:
+        return str(n)
+    tens, ones = divmod(n, 10)
+    if tens == 0:
+        return _DIGITS[ones]
+    return ("" if tens == 1 else _DIGITS[tens]) + "十" + (_DIGITS[ones] if ones else "")
 
 
 def chinese_date(value: datetime.date | datetime.datetime) -> str:
@@ -331,7 +361,9 @@ class _Writer:
             self.paragraph()
 
     def red_header(self, text: str, number: str) -> None:
-        size = min(HEADER_MAX_SIZE.pt, Mm(TEXT_WIDTH_MM).pt / max(text_width(text), 1))
+        """The issuing body's mark; joint issuers one per line (a newline), sized to the longest line."""
+        widest = max(text_width(line) for line in text.split("\n"))
+        size = min(HEADER_MAX_SIZE.pt, Mm(TEXT_WIDTH_MM).pt / max(widest, 1))
         header = self.paragraph(
             text, face=XIAOBIAOSONG, size=Pt(int(size)), align=WD_ALIGN_PARAGRAPH.CENTER, line=None, color=RED
         )
@@ -364,7 +396,7 @@ class _Writer:
 
     def block(self, block: Block) -> None:
         if isinstance(block, Heading):
-            face = HEITI if block.level == 1 else KAITI
+            face = HEADING_FACES.get(block.level, FANGSONG)
             _indent(self.paragraph(block.text.strip(), face=face), first_line=2)
             return
         for line in block.splitlines():
@@ -391,6 +423,15 @@ class _Writer:
         date = self.paragraph(date_text, align=WD_ALIGN_PARAGRAPH.RIGHT)
         _indent(date, right=4)
         _indent(name, right=max(4 + (date_w - name_w) / 2, 0))
+
+    def appendix(self, appendix: Appendix) -> None:
+        """A new page: the label at the top left in 黑体, the title on the third line, then the text."""
+        label = self.paragraph(appendix.label, face=HEITI, align=WD_ALIGN_PARAGRAPH.LEFT)
+        label.paragraph_format.page_break_before = True
+        self.blank()
+        self.title(appendix.title)
+        for block in appendix.body:
+            self.block(block)
 
     def cc(self, names: Sequence[str]) -> None:
         """抄送 in 4号, one character in on each side, between the record's rules (版记)."""
@@ -490,6 +531,8 @@ def render_docx(document: OfficialDocument) -> bytes:
     if document.attachments:
         writer.attachments(document.attachments)
     writer.signature(document.issuer, document.dated_on)
+    for appendix in document.appendices:
+        writer.appendix(appendix)
     if document.cc:
         writer.cc(document.cc)
     writer.page_numbers()

@@ -29,7 +29,14 @@ from collections.abc import Sequence
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zhenwu.core.documents import DOCUMENT_TZ, Heading, OfficialDocument, chinese_date, render_docx
+from zhenwu.core.documents import (
+    DOCUMENT_TZ,
+    Heading,
+    OfficialDocument,
+    chinese_date,
+    chinese_numeral,
+    render_docx,
+)
 from zhenwu.core.exceptions import InvalidTransition
 from zhenwu.core.rules import get_rule
 from zhenwu.mediation.choices import PartyKind, PartySide
@@ -58,7 +65,6 @@ AGREEMENT_HEADINGS = (
 SIGN_HERE = "＿" * 8
 
 _NUMBER_RE = re.compile(r"^(?P<year>\d{4})-(?P<unit>.+)-TJ(?P<sequence>\d+)$")
-_DIGITS = "零一二三四五六七八九"
 
 
 # --- words ---------------------------------------------------------------------------------------
@@ -75,16 +81,6 @@ def document_number(dispute: Dispute) -> str:
     if match is None:
         return f"编号：{dispute.number}"
     return f"（{match['year']}）{match['unit']}调字第{match['sequence']}号"
-
-
-def chinese_numeral(n: int) -> str:
-    """1 -> 一, 10 -> 十, 12 -> 十二, 21 -> 二十一 (headings up to 99; larger numbers in digits)."""
-    if not 0 < n < 100:
-        return str(n)
-    tens, ones = divmod(n, 10)
-    if tens == 0:
-        return _DIGITS[ones]
-    return ("" if tens == 1 else _DIGITS[tens]) + "十" + (_DIGITS[ones] if ones else "")
 
 
 def chinese_time(moment: datetime.datetime) -> str:
