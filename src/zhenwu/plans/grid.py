@@ -138,7 +138,10 @@ def _report_slots(task: PlanTask, plan: WorkPlan) -> Iterable[tuple[str, datetim
         due_at__gte=start,
         due_at__lt=min(end, timezone.now()),
     )
-    return rows.values_list("unit__path", "slot_on", "submitted_at__isnull")
+    return (
+        (path, day, submitted is None)
+        for path, day, submitted in rows.values_list("unit__path", "slot_on", "submitted_at")
+    )
 
 
 def _roster_spans(plan: WorkPlan) -> Iterable[tuple[str, datetime.date, datetime.date]]:
@@ -205,6 +208,8 @@ def task_grid(
 
         if task.evidence == EvidenceKind.DOCUMENT:
             for row in task.evidence_files.all():
+                if row.unit_id not in found:  # a unit left out of this grid (e.g. another village)
+                    continue
                 index = window_of(beijing_date(row.submitted_at))
                 if index is not None:
                     found[row.unit_id][index] += 1

@@ -18,6 +18,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from zhenwu.plans.choices import (
     Body,
@@ -33,7 +34,10 @@ from zhenwu.plans.choices import (
 
 class WorkPlan(models.Model):
     owner_unit = models.ForeignKey(
-        "core.Unit", verbose_name=_("issued by"), on_delete=models.PROTECT, related_name="+"
+        "core.Unit",
+        verbose_name=pgettext_lazy("unit", "issued by"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     title = models.CharField(verbose_name=_("title"), max_length=200)
     issuer = models.CharField(
@@ -95,7 +99,9 @@ class PlanMember(models.Model):
     plan = models.ForeignKey(
         WorkPlan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="members"
     )
-    body = models.CharField(verbose_name=_("body"), max_length=16, choices=Body.choices)
+    body = models.CharField(
+        verbose_name=pgettext_lazy("plan member", "body"), max_length=16, choices=Body.choices
+    )
     role = models.CharField(verbose_name=_("role"), max_length=10, choices=PlanRole.choices)
     name = models.CharField(verbose_name=_("name"), max_length=50)
     post = models.CharField(
@@ -224,7 +230,10 @@ class TaskEvidence(models.Model):
 
 class Notice(models.Model):
     owner_unit = models.ForeignKey(
-        "core.Unit", verbose_name=_("issued by"), on_delete=models.PROTECT, related_name="+"
+        "core.Unit",
+        verbose_name=pgettext_lazy("unit", "issued by"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     kind = models.CharField(verbose_name=_("kind"), max_length=12, choices=NoticeKind.choices)
     title = models.CharField(verbose_name=_("title"), max_length=200)
@@ -240,7 +249,10 @@ class Notice(models.Model):
     acknowledge_by = models.DateTimeField(verbose_name=_("acknowledge by"), null=True, blank=True)
     issued_at = models.DateTimeField(verbose_name=_("issued at"))
     issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("issued by"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=pgettext_lazy("person", "issued by"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
 
     class Meta:
@@ -317,7 +329,9 @@ class Inspection(models.Model):
     )
     visited_on = models.DateField(verbose_name=_("visited on"))
     inspectors = models.CharField(verbose_name=_("inspectors"), max_length=300)
-    summary = models.TextField(verbose_name=_("summary"), max_length=5000, blank=True)
+    summary = models.TextField(
+        verbose_name=pgettext_lazy("inspection", "summary"), max_length=5000, blank=True
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
     )
@@ -347,7 +361,9 @@ class InspectionFinding(models.Model):
     )
     item_text = models.CharField(verbose_name=_("item"), max_length=300)
     result = models.CharField(verbose_name=_("result"), max_length=10, choices=FindingResult.choices)
-    note = models.TextField(verbose_name=_("what was found"), max_length=3000, blank=True)
+    note = models.TextField(
+        verbose_name=pgettext_lazy("inspection", "what was found"), max_length=3000, blank=True
+    )
     correction = models.TextField(verbose_name=_("correction required"), max_length=3000, blank=True)
     correction_due = models.DateField(verbose_name=_("correct by"), null=True, blank=True)
     corrected_at = models.DateTimeField(verbose_name=_("corrected at"), null=True, blank=True)

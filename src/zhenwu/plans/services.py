@@ -554,7 +554,12 @@ def _unit_people(units: Sequence[Unit]) -> dict[int, list[User]]:
 
 
 def _notify_units(notice: Notice, units: Sequence[Unit], *, key: str) -> int:
+    """Queue the message to each unit's people; returns how many messages are new (each event once)."""
+    from zhenwu.core.models import OutboxMessage
     from zhenwu.core.notifications.services import notify_user
+
+    prefix = f"plans.notice.{key}.{notice.pk}."
+    queued_before = OutboxMessage.objects.filter(event_key__startswith=prefix).count()
 
     people = _unit_people(units)
     subject = (
@@ -567,7 +572,6 @@ def _notify_units(notice: Notice, units: Sequence[Unit], *, key: str) -> int:
         if notice.acknowledge_by
         else ""
     )
-    sent = 0
     for unit in units:
         body = _(
             "%(owner)s issued “%(title)s” to %(unit)s. "
@@ -579,15 +583,8 @@ def _notify_units(notice: Notice, units: Sequence[Unit], *, key: str) -> int:
             "deadline": deadline,
         }
         for person in people.get(unit.pk, []):
-            sent += len(
-                notify_user(
-                    event_key=f"plans.notice.{key}.{notice.pk}.{person.pk}",
-                    user=person,
-                    subject=subject,
-                    body=body,
-                )
-            )
-    return sent
+            notify_user(event_key=f"{prefix}{person.pk}", user=person, subject=subject, body=body)
+    return OutboxMessage.objects.filter(event_key__startswith=prefix).count() - queued_before
 
 
 def _recipient_for(actor: User, notice: Notice) -> NoticeRecipient:

@@ -3,13 +3,12 @@
 import datetime
 from collections.abc import Iterator
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 
 from zhenwu.core.exceptions import Conflict, InvalidTransition, NotFound, PermissionRefused, ValidationFailed
-from zhenwu.core.models import OutboxMessage
+from zhenwu.core.models import OutboxMessage, Unit
 from zhenwu.plans.assessment import assessment_compute, check_weights
 from zhenwu.plans.choices import (
     Body,
@@ -20,16 +19,14 @@ from zhenwu.plans.choices import (
     PlanRole,
     PlanStatus,
     RecordSource,
-    Recurrence,
     TaskState,
 )
-from zhenwu.plans.grid import task_grid
+from zhenwu.plans.grid import Cell, task_grid
 from zhenwu.plans.models import AssessmentScore, NoticeRecipient, PlanTask, WorkPlan
 from zhenwu.plans.selectors import assessment_year, notice_list, pending_notices
 from zhenwu.plans.services import (
     AttachmentIn,
     FindingIn,
-    GroupIn,
     MemberIn,
     TaskIn,
     evidence_add,
@@ -40,100 +37,21 @@ from zhenwu.plans.services import (
     notice_mark_read,
     notice_reminders_send,
     plan_copy,
-    plan_create,
     plan_issue,
     plan_members_set,
     task_add,
-    working_groups_set,
 )
+from zhenwu.plans.tests.factories import D, at, new_plan, special_period_plan
 from zhenwu.reports.models import ReportSlot
 from zhenwu.reports.tests.factories import daily_schedule
 from zhenwu.safety.services import HazardIn, hazard_rectify, hazard_report, patrol_record_create
 from zhenwu.testing.world import World
-
-BEIJING = ZoneInfo("Asia/Shanghai")
-D = datetime.date
-
-
-def at(day: str, hour: int = 10) -> datetime.datetime:
-    return datetime.datetime.fromisoformat(day).replace(hour=hour, tzinfo=BEIJING)
 
 
 @pytest.fixture(autouse=True)
 def now() -> Iterator[time_machine.Traveller]:
     with time_machine.travel(at("2026-02-20", 9), tick=False) as traveller:
         yield traveller
-
-
-def new_plan(world: World, **kw: object) -> WorkPlan:
-    args: dict[str, object] = {
-        "actor": world.user("office"),
-        "owner_unit": world.township,
-        "title": "河坝镇全国两会期间安全稳定工作方案",
-        "issuer": "中共河坝镇委员会 河坝镇人民政府",
-        "doc_number": "镇发〔2026〕3号",
-        "starts_on": D(2026, 2, 25),
-        "ends_on": D(2026, 3, 16),
-        "addressees": "各村（社区），镇直各单位",
-    }
-    args.update(kw)
-    return plan_create(**args)  # type: ignore[arg-type]
-
-
-def special_period_plan(world: World) -> WorkPlan:
-    """The issue's example: a leading group, three working groups and six measures."""
-    office = world.user("office")
-    plan = new_plan(world)
-    plan_members_set(
-        actor=office,
-        plan=plan,
-        members=[
-            MemberIn(Body.LEADING_GROUP, PlanRole.LEADER, "刘强", "镇党委书记"),
-            MemberIn(Body.LEADING_GROUP, PlanRole.DEPUTY, "孙丽", "镇长"),
-            MemberIn(Body.LEADING_GROUP, PlanRole.MEMBER, "周涛", "副镇长"),
-            MemberIn(Body.OFFICE, PlanRole.DIRECTOR, "王小红", "党政办主任"),
-            MemberIn(Body.OFFICE, PlanRole.LIAISON, "吴敏", "党政办干部"),
-        ],
-    )
-    working_groups_set(
-        actor=office,
-        plan=plan,
-        groups=[
-            GroupIn("综合协调督导组", "孙丽", "统筹协调、督促检查各项措施落实"),
-            GroupIn("应急处置组", "周涛", "突发事件先期处置"),
-            GroupIn("后勤保障组", "王小红", "车辆、物资和值班保障"),
-        ],
-    )
-    tasks = [
-        TaskIn("落实24小时值班和领导带班", EvidenceKind.ROSTER, all_units=True, recurrence=Recurrence.WEEKLY),
-        TaskIn(
-            "每周开展夜间防火巡逻",
-            EvidenceKind.RECORD_COUNT,
-            all_units=True,
-            recurrence=Recurrence.WEEKLY,
-            record_source=RecordSource.PATROLS,
-        ),
-        TaskIn(
-            "开展矛盾纠纷排查",
-            EvidenceKind.RECORD_COUNT,
-            all_units=True,
-            due_on=D(2026, 3, 10),
-            record_source=RecordSource.DISPUTES,
-        ),
-        TaskIn("报送工作方案落实情况", EvidenceKind.DOCUMENT, all_units=True, due_on=D(2026, 3, 5)),
-        TaskIn(
-            "开展安全隐患排查",
-            EvidenceKind.RECORD_COUNT,
-            units=[world.village],
-            due_on=D(2026, 3, 12),
-            record_source=RecordSource.HAZARDS,
-            min_count=2,
-        ),
-        TaskIn("每日按时报送", EvidenceKind.DOCUMENT, units=[world.village2], due_on=D(2026, 3, 16)),
-    ]
-    for data in tasks:
-        task_add(actor=office, plan=plan, data=data)
-    return plan
 
 
 def test_a_period_that_ends_before_it_starts_is_refused(world: World) -> None:
@@ -317,7 +235,12 @@ def test_the_grid_matches_evidence_to_units_and_weeks(world: World, now: time_ma
         )
     now.move_to(at("2026-03-04", 9))  # the first week (02-25..03-03) is over
     grid = task_grid(plan)
-    cell = grid.cell
+
+    def cell(task: PlanTask, unit: Unit) -> Cell:
+        found = grid.cell(task, unit)
+        assert found is not None, (task.title, unit.code)
+        return found
+
     assert cell(patrols, world.village).state == TaskState.IN_PROGRESS  # week 1 done, period running
     assert cell(patrols, world.village).done_windows == 1
     assert cell(patrols, world.village2).state == TaskState.OVERDUE  # no patrol in week 1
@@ -325,9 +248,10 @@ def test_the_grid_matches_evidence_to_units_and_weeks(world: World, now: time_ma
     assert cell(document, world.village).evidence == ["落实情况.txt"]
     assert cell(document, world.village2).state == TaskState.IN_PROGRESS  # due 03-05
     assert cell(hazards, world.village).state == TaskState.DONE  # two hazards, two needed
-    assert cell(hazards, world.village2) is None  # not responsible
+    assert grid.cell(hazards, world.village2) is None  # not responsible
     now.move_to(at("2026-03-06", 9))
-    assert task_grid(plan).cell(document, world.village2).state == TaskState.OVERDUE
+    later = task_grid(plan).cell(document, world.village2)
+    assert later is not None and later.state == TaskState.OVERDUE
 
 
 def test_the_grid_costs_the_same_for_more_units(world: World, django_assert_max_num_queries) -> None:  # noqa: ANN001
@@ -417,7 +341,10 @@ def test_a_worked_example_of_the_scores(world: World, now: time_machine.Travelle
         starts_on="2026-02-25",
         ends_on="2026-02-28",
     )
-    late_once = {world.village.pk: [True, True, True, False], world.village2.pk: [True, True, False, None]}
+    late_once: dict[int, list[bool | None]] = {
+        world.village.pk: [True, True, True, False],
+        world.village2.pk: [True, True, False, None],
+    }
     for unit_id, outcomes in late_once.items():
         slots = ReportSlot.objects.filter(unit_id=unit_id).order_by("due_at")
         for slot, on_time in zip(slots, outcomes, strict=True):
