@@ -23,6 +23,7 @@ from zhenwu.core.services.tokens import token_authenticate
 from zhenwu.duty import api as duty_api
 from zhenwu.mediation import api as mediation_api
 from zhenwu.petitions import api as petitions_api
+from zhenwu.plans import api as plans_api
 from zhenwu.reports import api as reports_api
 from zhenwu.safety import api as safety_api
 
@@ -103,3 +104,4 @@ api.add_router("/", reports_api.router)
 api.add_router("/", duty_api.router)
 api.add_router("/mediation", mediation_api.router)
 api.add_router("/safety", safety_api.router)
+api.add_router("/plans", plans_api.router)

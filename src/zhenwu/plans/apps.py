@@ -10,6 +10,7 @@ class PlansConfig(AppConfig):
     def ready(self) -> None:
         from zhenwu.core.navigation import MENU, MenuEntry
         from zhenwu.core.scoping import Action
+        from zhenwu.plans import dashboard  # noqa: F401 -- registers the dashboard panel
 
         if not any(entry.url_name == "plans:list" for entry in MENU):
             after = next((i for i, entry in enumerate(MENU) if entry.url_name == "safety:hazards"), 0)

@@ -1,7 +1,13 @@
 """Staff pages of the plans app, mounted at /plans/ (each pattern is in the permission table)."""
 
-from django.urls import URLPattern
+from zhenwu.plans import views, views_assessment, views_inspections, views_notices, views_tracking
 
 app_name = "plans"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    *views.urlpatterns,
+    *views_tracking.urlpatterns,
+    *views_notices.urlpatterns,
+    *views_inspections.urlpatterns,
+    *views_assessment.urlpatterns,
+]
