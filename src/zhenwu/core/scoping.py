@@ -140,7 +140,9 @@ ROLE_GRANTS: dict[str, frozenset[str]] = {
     Action.PLAN_VIEW: _EVERY_ROLE,
     Action.PLAN_MANAGE: frozenset({Role.ADMIN, Role.OFFICE}),
     Action.NOTICE_ISSUE: frozenset({Role.ADMIN, Role.OFFICE}),
-    Action.NOTICE_ACKNOWLEDGE: frozenset({Role.ADMIN, Role.OFFICE, Role.LEADER, Role.MEDIATOR, Role.REPORTER}),
+    Action.NOTICE_ACKNOWLEDGE: frozenset(
+        {Role.ADMIN, Role.OFFICE, Role.LEADER, Role.MEDIATOR, Role.REPORTER}
+    ),
     Action.TASK_REPORT: frozenset({Role.ADMIN, Role.OFFICE, Role.LEADER, Role.REPORTER}),
     Action.INSPECTION_MANAGE: frozenset({Role.ADMIN, Role.OFFICE, Role.LEADER}),
     Action.INSPECTION_CORRECT: frozenset({Role.ADMIN, Role.OFFICE, Role.LEADER, Role.REPORTER}),
