@@ -395,14 +395,52 @@ def test_a_worked_example_of_the_scores(world: World, now: time_machine.Travelle
     assert rows[0].scores[plan.pk] == Decimal("68.75")
 
 
-def test_the_score_never_grows_or_shrinks_with_how_many_residents_petition(world: World) -> None:
-    """Only rates of answering are scored: 1 answer on time scores the same as 3 answers on time."""
+def test_the_score_never_grows_or_shrinks_with_how_many_residents_petition(
+    world: World, now: time_machine.Traveller
+) -> None:
+    """Only rates of answering are scored: a village that answered one matter on time and one that
+    answered three on time score the same, and nothing is scored where nothing was measured."""
+    from zhenwu.petitions.choices import Satisfaction
+    from zhenwu.petitions.services import (
+        petition_accept,
+        petition_answer,
+        petition_assign,
+        petition_rate,
+        petition_start_handling,
+    )
+    from zhenwu.petitions.tests.factories import register
     from zhenwu.plans.assessment import compute_scores
 
+    office = world.user("office")
     plan = new_plan(world)
-    results = compute_scores(plan, {Component.PETITIONS_ON_TIME: 100}, units=[world.village, world.village2])
-    assert all(r["total"] == 0 for r in results)  # nothing measured, nothing invented
-    assert all(p["points"] is None for r in results for p in r["parts"])
+    weights = {Component.PETITIONS_ON_TIME: 60, Component.PETITION_SATISFACTION: 40}
+    before = compute_scores(plan, weights, units=[world.village, world.village2])
+    assert all(r["total"] == 0 for r in before)  # nothing measured, nothing invented
+    assert all(p["points"] is None for r in before for p in r["parts"])
+
+    now.move_to(at("2026-02-26", 9))
+    for village, matters in ((world.village, 1), (world.village2, 3)):
+        for n in range(matters):
+            petition, _code = register(office, world.township, summary=f"{village.name}事项{n}")
+            petition_accept(actor=office, petition=petition)
+            petition_assign(actor=office, petition=petition, handling_unit=village)
+            petition_start_handling(actor=office, petition=petition)
+            petition_answer(
+                actor=office, petition=petition, request="诉求", facts="事实", decision="意见", basis="依据"
+            )
+            petition_rate(petition=petition, satisfaction=Satisfaction.SATISFIED)
+    now.move_to(at("2026-03-20", 9))
+    one, three = compute_scores(plan, weights, units=[world.village, world.village2])
+    assert one["total"] == three["total"] == Decimal("100.00")
+    parts_one = {p["key"]: p for p in one["parts"]}
+    parts_three = {p["key"]: p for p in three["parts"]}
+    assert (
+        parts_one[Component.PETITIONS_ON_TIME]["total"],
+        parts_three[Component.PETITIONS_ON_TIME]["total"],
+    ) == (1, 3)
+    assert (
+        parts_one[Component.PETITIONS_ON_TIME]["points"] == parts_three[Component.PETITIONS_ON_TIME]["points"]
+    )
 
 
 def test_copy_shifts_every_date(world: World) -> None:
