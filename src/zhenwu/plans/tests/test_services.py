@@ -413,7 +413,7 @@ def test_the_score_never_grows_or_shrinks_with_how_many_residents_petition(
 
     office = world.user("office")
     plan = new_plan(world)
-    weights = {Component.PETITIONS_ON_TIME: 60, Component.PETITION_SATISFACTION: 40}
+    weights: dict[str, int] = {Component.PETITIONS_ON_TIME: 60, Component.PETITION_SATISFACTION: 40}
     before = compute_scores(plan, weights, units=[world.village, world.village2])
     assert all(r["total"] == 0 for r in before)  # nothing measured, nothing invented
     assert all(p["points"] is None for r in before for p in r["parts"])
