@@ -62,7 +62,7 @@ from zhenwu.plans.choices import (
 )
 from zhenwu.plans.documents import inspection_docx, inspection_filename, plan_docx, plan_filename
 from zhenwu.plans.export import assessment_filename, assessment_xlsx
-from zhenwu.plans.grid import Grid, task_grid
+from zhenwu.plans.grid import task_grid
 from zhenwu.plans.models import (
     Assessment,
     ChecklistItem,
@@ -692,15 +692,6 @@ def _task_in(user: User, payload: TaskIn) -> services.TaskIn:
     )
 
 
-def _grid_rows(user: User, grid: Grid) -> list[Unit]:
-    """Everyone at or above the plan's unit sees every row; a village user sees their own.
-
-    The rows are chosen here rather than through ``task_grid(units=...)``: that one fails when a unit
-    left out sent document evidence (its rows are not prepared). The cost is the same per task.
-    """
-    return [unit for unit in grid.units if unit_in_scope(user, unit)]
-
-
 def _notice_rows(user: User, *, pending: bool = False) -> QuerySet[Notice]:
     """The notice list with its counts and, for the caller's unit, whether and when it acknowledged;
     ``pending``: only those the caller's unit has still to acknowledge."""
@@ -970,7 +961,7 @@ def download_plan_document(request: HttpRequest, plan_id: Path[Id]) -> HttpRespo
 def get_plan_grid(request: HttpRequest, plan_id: Path[Id]) -> object:
     user = api_user(request)
     plan = selectors.access_plan(user, plan_id)
-    grid = task_grid(plan)
+    grid = task_grid(plan, units=selectors.grid_units(user, plan))
     return {
         "plan": plan,
         "tasks": grid.tasks,
@@ -985,7 +976,7 @@ def get_plan_grid(request: HttpRequest, plan_id: Path[Id]) -> object:
                 ],
                 "counts": grid.counts(unit),
             }
-            for unit in _grid_rows(user, grid)
+            for unit in grid.units
         ],
     }
 

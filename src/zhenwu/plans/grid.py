@@ -59,7 +59,8 @@ class Grid:
         return self.cells.get((task.pk, unit.pk))
 
     def counts(self, unit: Unit) -> dict[str, int]:
-        states = [c.state for (_t, u), c in self.cells.items() if u == unit.pk]
+        found = (self.cells.get((task.pk, unit.pk)) for task in self.tasks)
+        states = [cell.state for cell in found if cell is not None]
         return {state: states.count(state) for state in TaskState.values}
 
 

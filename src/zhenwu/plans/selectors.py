@@ -26,6 +26,7 @@ from zhenwu.plans.models import (
     NoticeRecipient,
     WorkPlan,
 )
+from zhenwu.plans.services import VILLAGE_KINDS
 
 
 def plan_list(*, user: User) -> QuerySet[WorkPlan]:
@@ -187,3 +188,14 @@ def assessment_year(*, user: User, owner: Unit, year: int) -> tuple[list[WorkPla
 
 def today() -> datetime.date:
     return beijing_date(timezone.now())
+
+
+def grid_units(user: User, plan: WorkPlan) -> list[Unit] | None:
+    """The rows the user may see: None for the whole plan (the plan's unit or above it in sight);
+    a village its own row; a unit in between the units of its subtree."""
+    home = user.unit
+    if has_instance_scope(user) or home is None or plan.owner_unit.is_descendant_of(home):
+        return None
+    if home.kind in VILLAGE_KINDS:
+        return [home]
+    return list(Unit.objects.filter(unit_subtree_q(home.path)))

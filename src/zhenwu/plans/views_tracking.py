@@ -19,15 +19,14 @@ from django.views.decorators.http import require_http_methods, require_safe
 from zhenwu.core.exceptions import NotFound, PermissionRefused
 from zhenwu.core.localtime import beijing_date
 from zhenwu.core.models import Unit, User
-from zhenwu.core.models.units import unit_subtree_q
-from zhenwu.core.scoping import Action, has_instance_scope, unit_in_scope, user_can
+from zhenwu.core.scoping import Action, unit_in_scope, user_can
 from zhenwu.core.views.common import request_user, require_action
 from zhenwu.plans import services
 from zhenwu.plans.choices import EvidenceKind, PlanStatus, Recurrence, TaskState
 from zhenwu.plans.forms import EvidenceForm
 from zhenwu.plans.grid import Grid, task_grid
 from zhenwu.plans.models import PlanTask, TaskEvidence, WorkPlan
-from zhenwu.plans.selectors import access_plan
+from zhenwu.plans.selectors import access_plan, grid_units
 from zhenwu.plans.views import GET_POST, access_task, form_page, submit, task_when
 
 STATE_BADGES: dict[str, str] = {
@@ -37,17 +36,6 @@ STATE_BADGES: dict[str, str] = {
 }
 #: Units (rows) per page of the grid.
 GRID_UNITS_PER_PAGE = 50
-
-
-def grid_units(user: User, plan: WorkPlan) -> list[Unit] | None:
-    """The rows the user may see: None for the whole plan (the plan's unit or above it in sight);
-    a village its own row; a unit in between the units of its subtree."""
-    home = user.unit
-    if has_instance_scope(user) or home is None or plan.owner_unit.is_descendant_of(home):
-        return None
-    if home.kind in services.VILLAGE_KINDS:
-        return [home]
-    return list(Unit.objects.filter(unit_subtree_q(home.path)))
 
 
 @dataclass(frozen=True)
