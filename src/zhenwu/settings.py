@@ -217,6 +217,12 @@ if os.environ.get("ZHENWU_CACHE") == "db":
 # Addresses of the reverse proxy; X-Forwarded-For is believed only from these (its last entry).
 ZHENWU_TRUSTED_PROXY = env_list("ZHENWU_TRUSTED_PROXY", "")
 
+# --- Personal data at rest --------------------------------------------------------------------
+# Residents' ID numbers and phones are encrypted in the database (core/crypto.py). The keyring:
+# "id:base64key,id:base64key", newest first. Empty (the embedded default): var/data_keys, made on
+# first use. Rotate with `manage.py rotate_data_key`. Keys are not in backups: keep them apart.
+ZHENWU_DATA_KEYS = os.environ.get("ZHENWU_DATA_KEYS", "")
+
 # --- Petitions --------------------------------------------------------------------------------
 ZHENWU_MAX_ATTACHMENT_BYTES = int(os.environ.get("ZHENWU_MAX_ATTACHMENT_BYTES", str(10 * 2**20)))
 ZHENWU_SATISFACTION_WINDOW_DAYS = int(os.environ.get("ZHENWU_SATISFACTION_WINDOW_DAYS", "30"))

@@ -24,3 +24,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # One file per process, so parallel runs (xdist workers, two developers' runs) never share it.
     TEST_DB = Path(tempfile.gettempdir()) / f"zhenwu-test-{os.getpid()}.sqlite3"
     DATABASES["default"]["TEST"] = {"NAME": str(TEST_DB)}
+
+# A fixed data keyring, so the suite never writes var/data_keys (tests of the key file and of
+# rotation set their own). Two keys: the second one exercises reading under an older key.
+ZHENWU_DATA_KEYS = (
+    "test2:" + "QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkI="
+    + ",test1:" + "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE="
+)

@@ -26,3 +26,8 @@ validate_phone = RegexValidator(
     _("Enter a mobile number (11 digits starting with 1) or a landline such as 0759-4688138."),
     code="invalid_phone",
 )
+
+
+def normalize_id_number(value: str) -> str:
+    """Upper-case the check character ('x' is accepted and stored as 'X') and drop spaces."""
+    return value.strip().replace(" ", "").upper()

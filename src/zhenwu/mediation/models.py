@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from zhenwu.core.fields import EncryptedCharField, LookupHashField, LookupHashMixin
 from zhenwu.core.validators import validate_phone
 from zhenwu.mediation.choices import (
     Channel,
@@ -134,8 +135,11 @@ class Dispute(models.Model):
 CREDIT_CODE_RE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{18}$")
 
 
-class DisputeParty(models.Model):
-    """A party: a resident (personal details masked outside the detail reveal) or an organisation."""
+class DisputeParty(LookupHashMixin, models.Model):
+    """A party: a resident (personal details masked outside the detail reveal) or an organisation.
+
+    The ID number (or credit code) and phone are encrypted in the database (core/fields.py).
+    """
 
     dispute = models.ForeignKey(
         Dispute, verbose_name=_("dispute"), on_delete=models.CASCADE, related_name="parties"
@@ -143,13 +147,18 @@ class DisputeParty(models.Model):
     kind = models.CharField(verbose_name=_("kind"), max_length=12, choices=PartyKind.choices)
     side = models.CharField(verbose_name=_("side"), max_length=12, choices=PartySide.choices)
     name = models.CharField(verbose_name=_("name"), max_length=100)
-    id_number = models.CharField(
+    id_number = EncryptedCharField(
         verbose_name=_("ID number / credit code"),
         max_length=18,
         blank=True,
         help_text=_("A resident's ID number or an organisation's unified social credit code."),
     )
-    phone = models.CharField(verbose_name=_("phone"), max_length=20, blank=True, validators=[validate_phone])
+    id_number_hash = LookupHashField(
+        verbose_name=_("ID number lookup hash"), source="id_number", kind="id_number"
+    )
+    phone = EncryptedCharField(
+        verbose_name=_("phone"), max_length=20, blank=True, validators=[validate_phone]
+    )
     address = models.CharField(verbose_name=_("address"), max_length=200, blank=True)
     representative = models.CharField(
         verbose_name=_("legal representative"), max_length=50, blank=True, help_text=_("For an organisation.")

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from zhenwu.core.fields import EncryptedCharField, LookupHashField, LookupHashMixin
 from zhenwu.core.validators import validate_phone
 from zhenwu.petitions.choices import (
     DeclineRoute,
@@ -62,21 +63,29 @@ class Category(models.Model):
         return f"{self.parent.name} / {self.name}" if self.parent_id and self.parent else self.name
 
 
-class Petitioner(models.Model):
-    """A resident who raised a matter; recognised across matters by ID number (not unique: see services)."""
+class Petitioner(LookupHashMixin, models.Model):
+    """A resident who raised a matter; recognised across matters by ID number (not unique: see services).
+
+    The ID number and phone are encrypted in the database (core/fields.py); the ID number is found
+    again through ``id_number_hash`` (``core.fields.lookup_values``), never by filtering on it.
+    """
 
     name = models.CharField(
         verbose_name=_("name"),
         max_length=50,
     )
-    id_number = models.CharField(
+    id_number = EncryptedCharField(
         verbose_name=_("ID number"),
         max_length=18,
         blank=True,
-        db_index=True,
         validators=[validate_id_number],
     )
-    phone = models.CharField(
+    id_number_hash = LookupHashField(
+        verbose_name=_("ID number lookup hash"),
+        source="id_number",
+        kind="id_number",
+    )
+    phone = EncryptedCharField(
         verbose_name=_("phone"),
         max_length=32,
         blank=True,

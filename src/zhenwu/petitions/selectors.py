@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from zhenwu.core.exceptions import NotFound
+from zhenwu.core.fields import lookup_values
 from zhenwu.core.models import Unit, User
 from zhenwu.core.models.units import unit_subtree_q
 from zhenwu.core.scoping import Action, has_instance_scope, role_allows
@@ -81,7 +82,7 @@ def petitioner_history(*, user: User, id_number: str) -> QuerySet[Petition]:
         return Petition.objects.none()
     return (
         petition_list(user=user, action=Action.PETITION_VIEW)
-        .filter(parties__petitioner__id_number=id_number)
+        .filter(parties__petitioner__id_number_hash__in=lookup_values(id_number, kind="id_number"))
         .distinct()  # a group matter may list the same resident twice
         .order_by("-received_at", "-id")
     )

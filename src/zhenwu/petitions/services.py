@@ -20,6 +20,7 @@ from zhenwu.core.audit import audit_denied, audit_record
 from zhenwu.core.choices import AuditAction, Role
 from zhenwu.core.deadlines import compute_due, extend_due
 from zhenwu.core.exceptions import InvalidTransition, PermissionRefused, UnknownCalendarYear, ValidationFailed
+from zhenwu.core.fields import lookup_values
 from zhenwu.core.models import Unit, User
 from zhenwu.core.rules import get_rule
 from zhenwu.core.scoping import Action, has_instance_scope, require, user_can
@@ -238,7 +239,12 @@ def _petitioner(data: PetitionerIn, *, staff_intake: bool) -> Petitioner:
     )
     validated(candidate)
     if id_number and staff_intake:
-        existing = Petitioner.objects.select_for_update().filter(id_number=id_number).order_by("-pk").first()
+        existing = (
+            Petitioner.objects.select_for_update()
+            .filter(id_number_hash__in=lookup_values(id_number, kind="id_number"))
+            .order_by("-pk")
+            .first()
+        )
         if existing is not None:
             changed = [
                 f for f in ("phone", "address") if getattr(candidate, f) not in ("", getattr(existing, f))
@@ -303,7 +309,8 @@ def petition_register(
 
     id_numbers = [normalize_id_number(p.id_number) for p in petitioners if p.id_number.strip()]
     # Recognised by ID number across all records, before this matter's records are written.
-    first_time = not PetitionParty.objects.filter(petitioner__id_number__in=id_numbers).exists()
+    hashes = [h for number in id_numbers for h in lookup_values(number, kind="id_number")]
+    first_time = not PetitionParty.objects.filter(petitioner__id_number_hash__in=hashes).exists()
     people = [_petitioner(p, staff_intake=actor is not None) for p in petitioners]
     code = new_query_code()
     petition = Petition(

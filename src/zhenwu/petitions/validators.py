@@ -6,13 +6,12 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from zhenwu.core.validators import normalize_id_number
+
+__all__ = ["normalize_id_number", "validate_id_number"]
+
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
-
-
-def normalize_id_number(value: str) -> str:
-    """Upper-case the check character ('x' is accepted and stored as 'X') and drop spaces."""
-    return value.strip().replace(" ", "").upper()
 
 
 def validate_id_number(value: str) -> None:
