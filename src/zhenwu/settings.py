@@ -5,8 +5,10 @@ Scale-out: set ``DATABASE_URL`` to PostgreSQL and run more web processes and ``d
 Every variable is documented in README.md ("Configuration").
 """
 
+import contextlib
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -35,14 +37,16 @@ def _secret_key() -> str:
         return key
     path = VAR_DIR / "secret_key"
     if not path.exists():
-        # O_EXCL: two processes starting at once must not overwrite each other's key.
+        # Written whole under a private temporary name, then linked into place: two processes
+        # starting at once never overwrite each other's key, nor read a half-written one.
+        fd, temporary = tempfile.mkstemp(dir=VAR_DIR, prefix=".secret_key-")
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
             with os.fdopen(fd, "w") as fh:
                 fh.write(secrets.token_urlsafe(50))
+            with contextlib.suppress(FileExistsError):
+                os.link(temporary, path)
+        finally:
+            os.unlink(temporary)
     return path.read_text().strip()
 
 
@@ -249,6 +253,10 @@ ZHENWU_SMS_PROVIDER = os.environ.get(
 )
 ZHENWU_WEBHOOK_TIMEOUT = float(os.environ.get("ZHENWU_WEBHOOK_TIMEOUT", "10"))
 ZHENWU_NOTIFY_MAX_ATTEMPTS = int(os.environ.get("ZHENWU_NOTIFY_MAX_ATTEMPTS", "6"))
+# A message being sent is claimed for this many seconds; after that another worker may retry it.
+ZHENWU_NOTIFY_SENDING_LEASE = float(os.environ.get("ZHENWU_NOTIFY_SENDING_LEASE", "600"))
+# How often the scheduler sweeps the outbox for messages whose task was lost (a crash).
+ZHENWU_NOTIFY_SWEEP_SECONDS = int(os.environ.get("ZHENWU_NOTIFY_SWEEP_SECONDS", "60"))
 
 # --- Logging: to stderr, no personal data is ever passed to a logger -------------------------
 LOGGING = {

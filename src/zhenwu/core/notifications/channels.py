@@ -7,6 +7,12 @@ HTTP 4xx other than 408/429), so the message goes straight to DEAD instead of be
 
 Error texts end up in ``OutboxMessage.last_error`` and on the outbox page, so they never contain a
 webhook URL (its query string carries the robot's key) or credentials.
+
+Every attempt at one message carries the same key, ``message_key(message)``: webhooks get it as the
+``Idempotency-Key`` header, e-mails as their ``Message-ID``. A worker killed after the receiver took
+a message but before SENT was recorded sends it again (see ``services.py``); a receiver that keeps
+the keys it has seen can drop that second copy. Chat robots (WeCom, DingTalk) ignore the header, so
+for them the crash window means a possible second copy in the group.
 """
 
 import abc
@@ -41,6 +47,14 @@ class DeliveryError(Exception):
         self.permanent = permanent
 
 
+def message_key(message: OutboxMessage) -> str:
+    """The message's idempotency key: the same on every attempt, distinct between messages and instances.
+
+    The creation time (to the microsecond) keeps two instances' message number 1 apart.
+    """
+    return f"zhenwu-outbox-{message.pk}-{message.created_at.strftime('%Y%m%d%H%M%S%f')}"
+
+
 class NotificationChannel(abc.ABC):
     """Delivers one outbox message to its recipient, or raises ``DeliveryError``."""
 
@@ -62,6 +76,9 @@ class EmailChannel(NotificationChannel):
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[message.recipient],
             connection=get_connection(fail_silently=False),
+            # Stable across attempts and hosts (Django's default is random and names the host), so
+            # mail software can drop a repeat.
+            headers={"Message-ID": f"<{message_key(message)}@zhenwu.outbox>"},
         )
         try:
             email.send(fail_silently=False)
@@ -111,7 +128,10 @@ class WebhookChannel(NotificationChannel):
         request = urllib.request.Request(  # noqa: S310 -- scheme checked above: http(s) only
             url,
             data=data,
-            headers={"Content-Type": "application/json; charset=utf-8"},
+            headers={
+                "Content-Type": "application/json; charset=utf-8",
+                "Idempotency-Key": message_key(message),
+            },
             method="POST",
         )
         opener = urllib.request.build_opener(_NoRedirect)

@@ -6,13 +6,20 @@ Guarantees (DESIGN.md: "every message is recorded, retried, and never sent twice
   returns the recorded message, whatever its state (a SENT message is never reset).
 * **Nothing for a failed request.** Delivery is queued with ``transaction.on_commit``; a rolled-back
   transaction leaves neither a message nor a task behind.
-* **One sender.** ``outbox_deliver`` claims a message with one conditional UPDATE
-  (PENDING/RETRYING and due -> SENDING); a second worker's UPDATE matches no row and it sends nothing.
-  The channel is called after the claim has committed, outside any transaction or row lock.
-* **At-least-once only for a crash mid-send.** While SENDING, ``next_attempt_at`` is the claim's
-  lease (``SENDING_LEASE``). A worker that dies after the channel accepted the message but before
-  SENT was written leaves it SENDING; ``outbox_requeue_stale`` returns it to RETRYING when the lease
-  has run out, so that one message may arrive twice. No other path sends a message twice.
+* **One sender at a time.** ``outbox_deliver`` claims a message with one conditional UPDATE
+  (PENDING/RETRYING and due -> SENDING, ``attempts + 1``); a second worker's UPDATE matches no row
+  and it sends nothing. The claim commits before the channel is called, outside any transaction or
+  row lock; the outcome is written only if the claim is still ours (same ``attempts``).
+* **At-least-once, with a stable idempotency key; not exactly-once.** While SENDING,
+  ``next_attempt_at`` is the claim's lease (``sending_lease()``: ``ZHENWU_NOTIFY_SENDING_LEASE``
+  seconds, 10 minutes by default, far longer than a channel's timeouts). A worker killed after the
+  receiver accepted the message but before SENT was committed leaves it SENDING;
+  ``outbox_requeue_stale`` (the periodic sweep) returns it to RETRYING once the lease has run out,
+  and it is sent again. Exactly-once is impossible against a receiver that does not take part: it
+  may have acted on a request whose answer never reached us. So every attempt at one message
+  carries the same key (``channels.message_key``: the ``Idempotency-Key`` header of a webhook, the
+  ``Message-ID`` of an e-mail) and a receiver that remembers keys sees each message once. No other
+  path sends a message twice: a message whose claim did not outlive a crash is sent exactly once.
 * **Backoff.** After failed attempt *n* the next try is ``min(30 s * 2**(n-1), 1 h)`` later
   (30 s, 1 min, 2 min, 4 min, 8 min, ...). After ``ZHENWU_NOTIFY_MAX_ATTEMPTS`` attempts (6: about
   15 minutes of retries), or at once for a permanent error, the message is DEAD until an office or
@@ -45,7 +52,8 @@ from zhenwu.core.scoping import Action, require, scope_queryset
 
 logger = logging.getLogger(__name__)
 
-#: How long a claimed message may stay SENDING before it is presumed lost with a crashed worker.
+#: How long a claimed message may stay SENDING before it is presumed lost with a crashed worker
+#: (the default of the ZHENWU_NOTIFY_SENDING_LEASE setting, in seconds).
 SENDING_LEASE = datetime.timedelta(minutes=10)
 BACKOFF_BASE = datetime.timedelta(seconds=30)
 BACKOFF_CAP = datetime.timedelta(hours=1)
@@ -55,6 +63,12 @@ MAX_ERROR_LENGTH = 500
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 _validate_url = URLValidator(schemes=["http", "https"])
 _DELIVERABLE = (OutboxStatus.PENDING, OutboxStatus.RETRYING)
+
+
+def sending_lease() -> datetime.timedelta:
+    """The claim's lease; it must outlast the slowest send (SMTP and webhook timeouts are 10-15 s)."""
+    seconds = getattr(settings, "ZHENWU_NOTIFY_SENDING_LEASE", None)
+    return SENDING_LEASE if seconds is None else datetime.timedelta(seconds=float(seconds))
 
 
 def backoff(attempts: int) -> datetime.timedelta:
@@ -197,7 +211,7 @@ def outbox_deliver(*, message_id: int) -> OutboxMessage:
     now = timezone.now()
     claimed = OutboxMessage.objects.filter(
         pk=message_id, status__in=_DELIVERABLE, next_attempt_at__lte=now
-    ).update(status=OutboxStatus.SENDING, attempts=F("attempts") + 1, next_attempt_at=now + SENDING_LEASE)
+    ).update(status=OutboxStatus.SENDING, attempts=F("attempts") + 1, next_attempt_at=now + sending_lease())
     message = OutboxMessage.objects.filter(pk=message_id).first()
     if message is None:
         raise NotFound()

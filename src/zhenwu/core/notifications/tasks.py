@@ -4,8 +4,9 @@ Two paths lead to every message, so a lost task or a restarted worker loses noth
 
 * ``deliver_message`` is queued after the enqueueing transaction commits, and again with
   ``run_after`` = the message's next attempt when a delivery fails (on backends that can defer).
-* ``deliver_due_messages`` runs every minute from the scheduler: it returns stale SENDING messages
-  to the queue and delivers whatever is due.
+* ``deliver_due_messages`` runs every minute (``ZHENWU_NOTIFY_SWEEP_SECONDS``) from the scheduler:
+  it returns stale SENDING messages to the queue and delivers whatever is due. It is also the only
+  path for a message whose worker was killed mid-send (its task was lost with the worker).
 
 Both are idempotent: ``outbox_deliver`` claims a message before sending, so running either twice,
 or both at once, sends a message once.
@@ -14,6 +15,7 @@ or both at once, sends a message once.
 import datetime
 from collections import Counter
 
+from django.conf import settings
 from django_tasks import task
 
 from zhenwu.core.choices import Interface, OutboxStatus
@@ -60,7 +62,7 @@ def deliver_due_messages() -> dict[str, int]:
 register_periodic(
     PeriodicJob(
         name="notifications.deliver_due",
-        every=datetime.timedelta(minutes=1),
+        every=datetime.timedelta(seconds=getattr(settings, "ZHENWU_NOTIFY_SWEEP_SECONDS", 60)),
         task=deliver_due_messages,
     )
 )

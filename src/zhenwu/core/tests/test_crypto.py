@@ -26,7 +26,7 @@ PHONE = "13812345678"
 def _raw(table: str, column: str, pk: int) -> str:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {column} FROM {table} WHERE id = %s", [pk])  # noqa: S608 -- test constants
-        return cursor.fetchone()[0]
+        return str(cursor.fetchone()[0])
 
 
 def _key(letter: str) -> str:

@@ -26,7 +26,7 @@ from django.utils import timezone
 from zhenwu.core.choices import AuditAction, Channel, OutboxStatus
 from zhenwu.core.exceptions import InvalidTransition, NotFound, PermissionRefused, ValidationFailed
 from zhenwu.core.models import AuditEvent, OutboxMessage, Unit
-from zhenwu.core.notifications.channels import DeliveryError, SmsProvider, channel_for
+from zhenwu.core.notifications.channels import DeliveryError, SmsProvider, channel_for, message_key
 from zhenwu.core.notifications.selectors import mask_recipient
 from zhenwu.core.notifications.services import (
     backoff,
@@ -35,6 +35,7 @@ from zhenwu.core.notifications.services import (
     outbox_deliver,
     outbox_requeue_stale,
     outbox_retry,
+    sending_lease,
 )
 from zhenwu.core.notifications.tasks import deliver_due_messages
 from zhenwu.core.services.people import person_update
@@ -105,6 +106,7 @@ class WebhookReceiver:
     received: list[dict[str, Any]] = field(default_factory=list)
     delivered: list[dict[str, Any]] = field(default_factory=list)
     paths: list[str] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)  # the Idempotency-Key of each request
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -121,6 +123,7 @@ class _WebhookHandler(BaseHTTPRequestHandler):
         with state.lock:
             state.received.append(body)
             state.paths.append(self.path)
+            state.keys.append(self.headers.get("Idempotency-Key", ""))
             failing = state.fail_times > 0
             if failing:
                 state.fail_times -= 1
@@ -457,6 +460,33 @@ def test_notify_user_uses_the_addresses_the_account_has(world: World) -> None:
     reporter.refresh_from_db()
     messages = notify_user(event_key="report:2:due", user=reporter, subject="报送", body="请报送")
     assert [(m.channel, m.recipient) for m in messages] == [(Channel.EMAIL, "zhang@hb.gov.cn")]
+
+
+@pytest.mark.django_db
+def test_every_attempt_carries_the_same_idempotency_key(
+    webhook: WebhookReceiver, smtp_server: SmtpRecorder, time_machine: Any
+) -> None:
+    """A receiver can drop the copy a crash mid-send causes: retries repeat the message's own key."""
+    time_machine.move_to(datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC), tick=False)
+    webhook.fail_times = 1
+    first = _enqueue_webhook(webhook, event_key="a")
+    other = _enqueue_webhook(webhook, event_key="b")
+    assert outbox_deliver(message_id=first.pk).status == OutboxStatus.RETRYING
+    time_machine.shift(datetime.timedelta(minutes=1))
+    assert outbox_deliver(message_id=first.pk).status == OutboxStatus.SENT
+    assert outbox_deliver(message_id=other.pk).status == OutboxStatus.SENT
+    key = message_key(first)
+    assert webhook.keys == [key, key, message_key(other)]
+    assert key != message_key(other) and str(first.pk) in key
+    mail = _enqueue_email()
+    outbox_deliver(message_id=mail.pk)
+    assert smtp_server.messages[0]["Message-ID"] == f"<{message_key(mail)}@zhenwu.outbox>"
+
+
+def test_sending_lease_is_a_setting(settings: Any) -> None:
+    assert sending_lease() == datetime.timedelta(minutes=10)
+    settings.ZHENWU_NOTIFY_SENDING_LEASE = 3
+    assert sending_lease() == datetime.timedelta(seconds=3)
 
 
 # --- dead messages, stale claims --------------------------------------------------------------
