@@ -159,8 +159,14 @@ HTTPS = env_bool("ZHENWU_HTTPS")
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_SSL_REDIRECT = HTTPS
-SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
+SECURE_HSTS_SECONDS = int(os.environ.get("ZHENWU_HSTS_SECONDS", "31536000")) if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+# The browsers' HSTS preload list takes only public domains registered through hstspreload.org;
+# an intranet host name (zhenwu.county.local, an address) cannot be on it. Off by default, and its
+# check (security.W021) silenced below; a site on a public domain may opt in.
+SECURE_HSTS_PRELOAD = HTTPS and env_bool("ZHENWU_HSTS_PRELOAD")
+# Health probes of the proxy or the orchestrator call the server directly over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -179,6 +185,10 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
     }
 }
+# `manage.py check --deploy` with the documented production environment (docs/production.md)
+# reports nothing (core/tests/test_deploy_check.py); W021 (HSTS preload) does not apply to an
+# intranet host name, see SECURE_HSTS_PRELOAD above.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -263,7 +273,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # The filter masks ID numbers and phones that reach a log by accident (an exception quoting a
+    # submitted value): core/logredact.py, core/tests/test_private_data_logs.py.
+    "filters": {"redact": {"()": "zhenwu.core.logredact.RedactPersonalData"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("ZHENWU_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

@@ -784,7 +784,7 @@ def petition_attachment_view(request: HttpRequest, pk: int, attachment_id: int) 
     )
     response["Content-Length"] = str(attachment.size)
     response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'; sandbox"
     response["Cache-Control"] = "no-store, private"
     return response
 

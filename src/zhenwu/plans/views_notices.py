@@ -217,7 +217,7 @@ def notice_attachment_view(request: HttpRequest, pk: int, attachment_id: int) ->
         content_type=attachment.content_type,  # the type detected at upload
     )
     response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'; sandbox"
     response["Cache-Control"] = "no-store, private"
     return response
 

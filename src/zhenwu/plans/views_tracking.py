@@ -239,7 +239,7 @@ def evidence_file_view(request: HttpRequest, pk: int) -> HttpResponseBase:
         content_type=evidence.content_type,  # the type detected at upload, not the name's
     )
     response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'; sandbox"
     response["Cache-Control"] = "no-store, private"
     return response
 

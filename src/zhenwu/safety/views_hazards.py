@@ -442,7 +442,7 @@ def _photo_response(hazard: Hazard, photo: HazardPhoto, stored: FieldFile, conte
     response = FileResponse(handle, content_type=content_type)
     response["Content-Disposition"] = f'inline; filename="{hazard.number}-{photo.pk}{extension}"'
     response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'; sandbox"
     response["Cache-Control"] = "private"
     return response
 
