@@ -328,6 +328,15 @@ def dispute_refer_from_petition(
     petition = Petition.objects.select_for_update(of=("self",)).get(pk=petition.pk)
     if petition.referred_disputes.exclude(status=DisputeStatus.DECLINED).exists():
         raise Conflict(_("This petition is already referred to mediation."), code="already_referred")
+    # 信访工作条例 Art. 30: the dispute copies the matter's text, so it must not go where the accused
+    # would read it: to the accused unit or below it, or below the accused official's unit.
+    accused_units = [u for u in (petition.accused_unit, getattr(petition.accused_user, "unit", None)) if u]
+    if any(handling_unit.is_descendant_of(unit) for unit in accused_units):
+        message = _("A matter cannot be referred to the unit it accuses, or to a unit under it.")
+        raise ValidationFailed(message, errors={"handling_unit": [message]}, code="accused_unit")
+    if petition.accused_user_id is not None and any(m.pk == petition.accused_user_id for m in mediators):
+        message = _("The official the matter accuses cannot mediate it.")
+        raise ValidationFailed(message, errors={"mediators": [message]}, code="accused_unit")
     applicants = [
         PartyIn(
             name=person.name,

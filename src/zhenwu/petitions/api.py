@@ -53,7 +53,7 @@ from zhenwu.petitions.models import (
     PetitionParty,
 )
 from zhenwu.petitions.search import search_query_tokens
-from zhenwu.petitions.selectors import access_petition, petition_list
+from zhenwu.petitions.selectors import access_petition, event_shown, hidden_link_numbers, petition_list
 from zhenwu.public import ratelimit
 from zhenwu.public.selectors import NOT_FOUND_MESSAGE, petition_by_code, public_timeline
 
@@ -456,6 +456,7 @@ def petition_detail(user: User, petition_id: int, *, reveal: bool = False) -> di
             actor=user, obj=petition, unit=_reveal_unit(user, petition), fields=PERSONAL_FIELDS
         )
     events = PetitionEvent.objects.filter(petition=petition).order_by("occurred_at", "id")
+    hidden = hidden_link_numbers(user=user, petition=petition)
     documents = PetitionDocument.objects.filter(petition=petition).select_related("created_by")
     attachments = Attachment.objects.filter(petition=petition).select_related("uploaded_by")
     opinion = (
@@ -493,11 +494,12 @@ def petition_detail(user: User, petition_id: int, *, reveal: bool = False) -> di
                 "to_status": e.to_status,
                 "actor_name": e.actor_name,
                 "occurred_at": e.occurred_at,
-                "note": e.note,
-                "data": e.data,
+                "note": shown[1],
+                "data": shown[0],
                 "public": e.public,
             }
             for e in events
+            for shown in [event_shown(e, hidden)]
         ],
         "documents": [
             {

@@ -16,7 +16,8 @@ from zhenwu.core.fields import lookup_values
 from zhenwu.core.models import Unit, User
 from zhenwu.core.models.units import unit_subtree_q
 from zhenwu.core.scoping import Action, has_instance_scope, role_allows
-from zhenwu.petitions.models import STAFF_STAGES, Petition
+from zhenwu.petitions.choices import EventKind
+from zhenwu.petitions.models import STAFF_STAGES, Petition, PetitionEvent, PetitionLink
 
 
 def petition_scope_q(user: User, action: str) -> Q:
@@ -86,3 +87,32 @@ def petitioner_history(*, user: User, id_number: str) -> QuerySet[Petition]:
         .distinct()  # a group matter may list the same resident twice
         .order_by("-received_at", "-id")
     )
+
+
+def petition_links(*, user: User, petition: Petition) -> tuple[list[PetitionLink], list[PetitionLink]]:
+    """The matter's links (to others, from others) whose other matter the user may see.
+
+    A matter that accuses the user's unit stays out of sight through a link too (信访工作条例
+    Art. 30): neither its number nor the link's note is shown.
+    """
+    visible = petition_list(user=user, action=Action.PETITION_VIEW).values("pk")
+    links_from = list(petition.links_from.filter(to_petition__in=visible).select_related("to_petition"))
+    links_to = list(petition.links_to.filter(from_petition__in=visible).select_related("from_petition"))
+    return links_from, links_to
+
+
+def hidden_link_numbers(*, user: User, petition: Petition) -> set[str]:
+    """Numbers of matters linked from ``petition`` that the user may not see."""
+    visible = petition_list(user=user, action=Action.PETITION_VIEW).values("pk")
+    return set(
+        petition.links_from.exclude(to_petition__in=visible).values_list("to_petition__number", flat=True)
+    )
+
+
+def event_shown(event: PetitionEvent, hidden_numbers: set[str]) -> tuple[dict[str, object], str]:
+    """An event's data and note as the viewer may read them: a link to a matter out of the
+    viewer's sight says that a link exists, not to what or why."""
+    data = dict(event.data or {})
+    if event.kind == EventKind.LINKED and data.get("other") in hidden_numbers:
+        return {}, ""
+    return data, event.note

@@ -77,7 +77,14 @@ from zhenwu.petitions.forms import (
 from zhenwu.petitions.ledger import LedgerFilterForm, ledger_filter, ledger_petitioner_names, ledger_rows
 from zhenwu.petitions.models import STAFF_STAGES, Attachment, Petition, PetitionEvent, PetitionParty
 from zhenwu.petitions.search import petition_search_filter
-from zhenwu.petitions.selectors import access_petition, petition_list, petitioner_history
+from zhenwu.petitions.selectors import (
+    access_petition,
+    event_shown,
+    hidden_link_numbers,
+    petition_links,
+    petition_list,
+    petitioner_history,
+)
 from zhenwu.petitions.transitions import can_move
 
 #: Session key of the query code just issued: the detail page shows it once, then forgets it.
@@ -508,16 +515,17 @@ class EventRow:
     event: PetitionEvent
     change: str
     detail: str
+    note: str
 
 
-def _event_rows(events: list[PetitionEvent]) -> list[EventRow]:
+def _event_rows(events: list[PetitionEvent], hidden_numbers: set[str]) -> list[EventRow]:
     labels = dict(Status.choices)
     rows = []
     for event in events:
         change = ""
         if event.kind == EventKind.TRANSITION:
             change = " → ".join(str(labels.get(s, s)) for s in (event.from_status, event.to_status) if s)
-        data = event.data or {}
+        data, note = event_shown(event, hidden_numbers)
         details = []
         if event.kind == EventKind.EXTENDED:
             details.append(
@@ -533,7 +541,7 @@ def _event_rows(events: list[PetitionEvent]) -> list[EventRow]:
             details.append(_("Hearing: %(days)s days.") % {"days": data["hearing_days"]})
         if data.get("due_pending"):
             details.append(_("Deadline pending: %(why)s") % {"why": data["due_pending"]})
-        rows.append(EventRow(event, change, " ".join(details)))
+        rows.append(EventRow(event, change, " ".join(details), note))
     return rows
 
 
@@ -625,6 +633,7 @@ def _detail(
             actions.append((spec, _action_form(spec, user), False))
     earlier, duplicates = _related(user, petition, parties)
     linked = {link.to_petition_id for link in petition.links_from.all()}
+    links_from, links_to = petition_links(user=user, petition=petition)
     # The service's rule (``attachments._require_on_matter``): the handle action on a matter in sight;
     # handle and view share one scope, so on a page the user can see the role decides.
     attachment_form = None
@@ -652,7 +661,9 @@ def _detail(
             "petitioners": _petitioner_rows(parties, revealed),
             "revealed": revealed,
             "can_reveal": user_can(user, Action.PERSONAL_VIEW, petition.unit) and not revealed,
-            "events": _event_rows(list(petition.events.all())),
+            "events": _event_rows(
+                list(petition.events.all()), hidden_link_numbers(user=user, petition=petition)
+            ),
             "documents": list(petition.documents.all()),
             # One query whatever the number of files and uploaders.
             "attachments": _attachment_rows(list(petition.attachments.select_related("uploaded_by"))),
@@ -663,8 +674,8 @@ def _detail(
                 if document_fits(petition, kind) and role_allows(user, DOCUMENT_ACTIONS[kind])
             ],
             "actions": actions,
-            "links_from": list(petition.links_from.select_related("to_petition")),
-            "links_to": list(petition.links_to.select_related("from_petition")),
+            "links_from": links_from,
+            "links_to": links_to,
             "earlier": earlier,
             "duplicates": [p for p in duplicates if p.pk not in linked],
             "can_link": role_allows(user, Action.PETITION_MANAGE),

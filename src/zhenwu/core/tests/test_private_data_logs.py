@@ -135,20 +135,11 @@ def test_a_staff_server_error_in_the_api_shows_no_personal_data(
     _assert_no_numbers(written.getvalue(), "the log output")
 
 
-ECHOED = pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "reported: templates/base.html's language form puts request.get_full_path (path and query "
-        "string) in a hidden field of every page, 404 and 403 included; request.path would not"
-    ),
-)
-
-
 @pytest.mark.parametrize(
     "url",
     [
-        pytest.param(f"/petitions/987654321/?id_number={ID_NUMBER}&phone={PHONE}&name={NAME}", marks=ECHOED),
-        pytest.param(f"/no-such-page/{ID_NUMBER}/?phone={PHONE}", marks=ECHOED),
+        f"/petitions/987654321/?id_number={ID_NUMBER}&phone={PHONE}&name={NAME}",
+        f"/no-such-page/{ID_NUMBER}/?phone={PHONE}",
         f"/api/petitions/987654321?phone={PHONE}&name={NAME}",
         f"/public/matters/987654321/?id_number={ID_NUMBER}",
     ],

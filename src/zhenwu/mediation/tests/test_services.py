@@ -46,7 +46,7 @@ from zhenwu.mediation.services import (
 )
 from zhenwu.petitions.choices import EventKind, IntakeChannel
 from zhenwu.petitions.models import Petition
-from zhenwu.petitions.services import PetitionerIn, petition_register
+from zhenwu.petitions.services import PetitionerIn, petition_recuse, petition_register
 from zhenwu.testing.world import PASSWORD, World
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -403,20 +403,54 @@ def test_an_agreed_dispute_is_not_escalated(world: World) -> None:
         dispute_escalate(actor=world.user("office"), dispute=dispute, channel=IntakeChannel.VISIT)
 
 
-def test_a_linked_petition_accusing_the_viewers_unit_stays_hidden(world: World) -> None:
-    """信访工作条例 Art. 30: the accused unit never sees the matter, not even through a dispute link."""
-    accusing = petition(world, accused_unit=world.village)
+def test_a_linked_petition_stays_hidden_from_whom_it_is_hidden(world: World) -> None:
+    """信访工作条例 Art. 28/30: the dispute link does not show a matter its viewer may not see."""
+    accusing = petition(world)
+    leader = world.user("leader")
+    petition_recuse(actor=leader, petition=accusing, reason="亲属关系")
     dispute = dispute_refer_from_petition(
         actor=world.user("office"),
         petition=accusing,
-        handling_unit=world.village,
+        handling_unit=world.township,
         kind=land(),
         respondents=[PartyIn(name="赵六", side=PartySide.RESPONDENT)],
     )
-    reporter = world.user("reporter")  # works in the accused village, which handles the dispute
-    assert dispute_ledger(user=reporter, filters=LedgerFilter()).filter(pk=dispute.pk).exists()
-    assert dispute_linked_petitions(user=reporter, dispute=dispute)["from"] is None
+    assert dispute_ledger(user=leader, filters=LedgerFilter()).filter(pk=dispute.pk).exists()
+    assert dispute_linked_petitions(user=leader, dispute=dispute)["from"] is None
     assert dispute_linked_petitions(user=world.user("office"), dispute=dispute)["from"] == accusing
+
+
+@pytest.mark.parametrize("accused", ["unit", "official"])
+def test_a_matter_is_never_referred_to_the_unit_it_accuses(world: World, accused: str) -> None:
+    """The dispute copies the matter's text: it goes nowhere the accused would read it."""
+    if accused == "unit":
+        accusing, refused = petition(world, accused_unit=world.village), [world.village]
+    else:  # the leader works in the township: neither it nor a unit under it mediates
+        accusing, refused = (
+            petition(world, accused_user=world.user("leader")),
+            [world.township, world.village],
+        )
+    respondents = [PartyIn(name="赵六", side=PartySide.RESPONDENT)]
+    for unit in refused:
+        with pytest.raises(ValidationFailed) as refusal:
+            dispute_refer_from_petition(
+                actor=world.user("office"),
+                petition=accusing,
+                handling_unit=unit,
+                kind=land(),
+                respondents=respondents,
+            )
+        assert refusal.value.code == "accused_unit" and "handling_unit" in refusal.value.errors
+    assert not accusing.referred_disputes.exists()
+    if accused == "unit":  # the township above the accused village may mediate
+        dispute = dispute_refer_from_petition(
+            actor=world.user("office"),
+            petition=accusing,
+            handling_unit=world.township,
+            kind=land(),
+            respondents=respondents,
+        )
+        assert dispute.petition == accusing
 
 
 def test_ledger_is_scoped_and_filters(world: World, now: time_machine.Traveller) -> None:

@@ -337,14 +337,6 @@ def test_the_accused_villages_dashboard_counts_do_not_move(world: World, matters
     assert petitions_due_panel(world.user("office"))["counts"] != office_before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "hole reported to the lead: petitions/views.py _detail passes links_from/links_to unscoped, "
-        "and the LINKED event's data.other (page timeline and API events) names the other matter, "
-        "so the accused village learns the number of the matter accusing it"
-    ),
-)
 def test_a_linked_matter_and_the_petitioners_history_do_not_show_the_accusation(
     world: World, accusations: dict[str, Petition]
 ) -> None:
@@ -383,15 +375,6 @@ def test_a_dispute_referred_from_the_accusing_matter_does_not_reach_the_accused(
         assert ACCUSED not in text and dispute.number not in text, url
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "hole reported to the lead: mediation/services.py dispute_refer_from_petition accepts the "
-        "accused unit as handling_unit and copies the matter's content into the dispute's details, "
-        "which the accused village then reads (mediation/tests/test_services.py "
-        "test_a_linked_petition_accusing_the_viewers_unit_stays_hidden expects that referral to work)"
-    ),
-)
 def test_a_matter_is_never_referred_to_mediation_by_the_unit_it_accuses(
     world: World, accusations: dict[str, Petition]
 ) -> None:
