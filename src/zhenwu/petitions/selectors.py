@@ -7,6 +7,7 @@ A user sees the matters registered in their subtree or assigned to a unit in it,
 """
 
 import datetime
+from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -109,7 +110,7 @@ def hidden_link_numbers(*, user: User, petition: Petition) -> set[str]:
     )
 
 
-def event_shown(event: PetitionEvent, hidden_numbers: set[str]) -> tuple[dict[str, object], str]:
+def event_shown(event: PetitionEvent, hidden_numbers: set[str]) -> tuple[dict[str, Any], str]:
     """An event's data and note as the viewer may read them: a link to a matter out of the
     viewer's sight says that a link exists, not to what or why."""
     data = dict(event.data or {})
