@@ -6,6 +6,7 @@ Every variable is documented in README.md ("Configuration").
 """
 
 import contextlib
+import datetime
 import os
 import secrets
 import tempfile
@@ -67,6 +68,10 @@ INSTALLED_APPS = [
     "template_partials",
     "django_htmx",
     "ninja",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "zhenwu.core",
     "zhenwu.petitions",
     "zhenwu.reports",
@@ -87,10 +92,15 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "zhenwu.core.middleware.SessionIdleMiddleware",
+    "zhenwu.core.middleware.AccountSecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "zhenwu.core.middleware.DomainErrorMiddleware",
+    # Last, as django-axes asks: turns a lockout flagged during the request into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "zhenwu.urls"
@@ -140,15 +150,50 @@ AUTH_USER_MODEL = "core.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "login"
+# Argon2id first; PBKDF2 stays so that older hashes still verify and are rehashed on the next login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 10},
+        "OPTIONS": {"min_length": 12},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "zhenwu.core.password_validation.CharacterClassValidator"},
 ]
+# django-axes refuses authentication while an account or an address is locked out; it must come first.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Two separate criteria: too many failures for one account (from anywhere) or from one address
+# (for any account) each lock out. Wrong two-factor codes count as failures too.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = int(os.environ.get("ZHENWU_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("ZHENWU_LOGIN_COOLOFF_MINUTES", "30")))
+# The rate limits' address rule (REMOTE_ADDR; X-Forwarded-For only from ZHENWU_TRUSTED_PROXY).
+AXES_CLIENT_IP_CALLABLE = "zhenwu.core.views.account.axes_client_ip"
+AXES_DISABLE_ACCESS_LOG = True  # successful logins are in the audit log already
+AXES_LOCKOUT_CALLABLE = "zhenwu.core.views.account.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_ENABLE_ADMIN = False  # unlocking is a service (audited) on the person page, not an admin delete
+AXES_VERBOSE = False
+# Two-factor: TOTP apps plus one-time backup codes. Required for the roles that see a whole township
+# or the instance (ZHENWU_REQUIRE_2FA), optional for everyone else. Wrong codes count towards the
+# django-axes lockout, so django-otp's own per-device throttle is not needed on top.
+ZHENWU_REQUIRE_2FA = env_bool("ZHENWU_REQUIRE_2FA", default=True)
+OTP_TOTP_ISSUER = "zhenwu"
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# A session without a request for this long is logged out (0 turns idle expiry off).
+ZHENWU_SESSION_IDLE_MINUTES = int(os.environ.get("ZHENWU_SESSION_IDLE_MINUTES", "30"))
+# Accounts created or reset by an administrator (and the demo accounts) must set their own password.
+ZHENWU_FORCE_PASSWORD_CHANGE = True
 SESSION_COOKIE_AGE = int(os.environ.get("ZHENWU_SESSION_AGE", str(8 * 3600)))
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -24,10 +24,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # One file per process, so parallel runs (xdist workers, two developers' runs) never share it.
     TEST_DB = Path(tempfile.gettempdir()) / f"zhenwu-test-{os.getpid()}.sqlite3"
     DATABASES["default"]["TEST"] = {"NAME": str(TEST_DB)}
+# Account protections that would get in the way of the thousands of tests signing in with
+# force_login or Client.login (which calls authenticate() without a request, which django-axes
+# refuses) and of tests that move the clock by days: core/tests/test_accounts.py turns each of
+# them back on with the ``settings`` fixture.
+AXES_ENABLED = False
+ZHENWU_REQUIRE_2FA = False
+ZHENWU_SESSION_IDLE_MINUTES = 0
+ZHENWU_FORCE_PASSWORD_CHANGE = False
 
 # A fixed data keyring, so the suite never writes var/data_keys (tests of the key file and of
 # rotation set their own). Two keys: the second one exercises reading under an older key.
 ZHENWU_DATA_KEYS = (
-    "test2:" + "QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkI="
-    + ",test1:" + "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE="
+    "test2:"
+    + "QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkI="
+    + ",test1:"
+    + "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE="
 )

@@ -10,6 +10,7 @@ from zhenwu.core.views import account, health
 
 admin.site.site_header = "镇务 zhenwu"
 admin.site.site_title = "镇务 zhenwu"
+admin.site.login = account.admin_login_view  # type: ignore[method-assign]
 
 urlpatterns = [
     path("", include("zhenwu.core.urls")),
@@ -22,8 +23,10 @@ urlpatterns = [
     path("public/reception/", include("zhenwu.duty.public_urls")),
     path("public/", include("zhenwu.public.urls")),
     *health.urlpatterns,
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/login/", account.ZhenwuLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/otp/", account.otp_verify_view, name="otp_verify"),
+    path("accounts/otp/setup/", account.otp_setup_view, name="otp_setup"),
     path("accounts/password/", account.password_change_view, name="password_change"),
     path(
         "accounts/password/done/",

@@ -9,6 +9,8 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from zhenwu.core.models import ApiToken, AuditEvent, CalendarDay, CalendarYear, OutboxMessage, Unit, User
 from zhenwu.core.notifications.selectors import mask_recipient
@@ -76,3 +78,10 @@ class CalendarDayAdmin(ReadOnlyAdmin):
 class ApiTokenAdmin(ReadOnlyAdmin):
     list_display = ("name", "user", "prefix", "created_at", "revoked_at")
     exclude = ("key_hash",)
+
+
+# Second factors are managed on the person page (a reset there is audited); django-otp's own admin
+# pages would let anyone with admin access read or change a device's secret.
+for _device in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_device):
+        admin.site.unregister(_device)

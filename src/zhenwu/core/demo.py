@@ -385,6 +385,7 @@ def demo_load(*, if_empty: bool = False) -> DemoLoadResult | None:
             phone=person.phone,
             email=person.email,
             password_hash=password_hash,
+            must_change_password=True,  # the demo password is published: the first login replaces it
         )
         result.staff_created += 1
     return result

@@ -158,5 +158,48 @@ class ZhenwuPasswordChangeForm(PasswordChangeForm):
         raise NotImplementedError("use person_set_password")
 
 
+class OtpCodeForm(forms.Form):
+    """The second sign-in step: a code of the authenticator app, or one of the backup codes."""
+
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+        help_text=_("The 6-digit code shown in your authenticator app, or one of your backup codes."),
+    )
+
+
+class OtpEnrolForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from the app"),
+        max_length=6,
+        min_length=6,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class PersonPasswordForm(forms.Form):
+    """An administrator sets a password for someone else; its owner must replace it at the next login."""
+
+    new_password1 = forms.CharField(
+        label=_("New password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    new_password2 = forms.CharField(
+        label=_("New password confirmation"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("new_password1") and data.get("new_password1") != data.get("new_password2"):
+            self.add_error("new_password2", _("The two password fields didn’t match."))
+        return data
+
+
 def active_filter(value: str) -> bool | None:
     return {"1": True, "0": False}.get(value)

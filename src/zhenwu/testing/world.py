@@ -45,6 +45,7 @@ def build_world() -> World:
             unit=county,
             role=Role.ADMIN,
             password=PASSWORD,
+            must_change_password=False,
         )
         township = unit_create(actor=admin, parent=county, kind=UnitKind.TOWNSHIP, name="河坝镇", code="HB")
         village = unit_create(
@@ -76,5 +77,6 @@ def build_world() -> World:
                 role=role,
                 phone="13900001234",
                 password=PASSWORD,
+                must_change_password=False,  # tests sign in with PASSWORD as if already changed
             )
     return world

@@ -41,6 +41,11 @@ class User(AbstractUser):
         blank=True,
         validators=[validate_phone],
     )
+    must_change_password = models.BooleanField(
+        verbose_name=_("must change password"),
+        default=False,
+        help_text=_("Set when an administrator chose the password; cleared when the owner sets their own."),
+    )
 
     class Meta:
         verbose_name = _("staff account")

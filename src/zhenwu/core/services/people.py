@@ -20,7 +20,8 @@ _MASKED = {"phone": mask_phone, "email": mask_email}
 _RESERVED_ROLES = frozenset({Role.ADMIN, Role.OVERSIGHT})
 
 
-def _require_manage(actor: User, unit: Unit | None, role: str | None) -> None:
+def require_manage(actor: User, unit: Unit | None, role: str | None) -> None:
+    """An administrator manages every account; a manager those of their units (never admin or oversight)."""
     if has_instance_scope(actor):
         return
     if unit is None or not user_can(actor, Action.PERSON_MANAGE, unit):
@@ -72,16 +73,21 @@ def person_create(
     password: str | None = None,
     password_hash: str | None = None,
     check_password: bool = True,
+    must_change_password: bool | None = None,
 ) -> User:
     """Create a staff account. ``actor`` None is the installer (createsuperuser, demo loader).
 
     ``password_hash`` takes an already hashed password (Django's format), for loaders that give many
     accounts one password; it is only accepted from the installer.
+
+    An account created by someone (``actor``) must set its own password at its first login, unless
+    ``must_change_password`` says otherwise; the installer's accounts are trusted unless it is True
+    (the demo loader sets it: the demo password is published).
     """
     if password_hash is not None and actor is not None:
         raise PermissionRefused()
     if actor is not None:
-        _require_manage(actor, unit, role)
+        require_manage(actor, unit, role)
     _check_unit(unit, role)
     person = User(
         username=username.strip(),
@@ -91,6 +97,7 @@ def person_create(
         position=position.strip(),
         phone=phone.strip(),
         email=email.strip().lower(),
+        must_change_password=actor is not None if must_change_password is None else must_change_password,
     )
     _sync_admin_flags(person)
     if password_hash is not None:
@@ -127,9 +134,9 @@ def person_update(
 ) -> User:
     """Change a staff account's details, unit or role."""
     person = User.objects.select_for_update().get(pk=person.pk)
-    _require_manage(actor, person.unit, person.role)
+    require_manage(actor, person.unit, person.role)
     if unit is not None or role is not None:
-        _require_manage(actor, unit or person.unit, role or person.role)
+        require_manage(actor, unit or person.unit, role or person.role)
     if person.pk == actor.pk and role is not None and role != person.role:
         raise PermissionRefused(_("You cannot change your own role."))
     before = snapshot(person, _AUDITED_FIELDS)
@@ -167,7 +174,7 @@ def person_update(
 def person_set_active(*, actor: User, person: User, is_active: bool) -> User:
     """Disable or re-enable an account (accounts are never deleted: the audit log names them)."""
     person = User.objects.select_for_update().get(pk=person.pk)
-    _require_manage(actor, person.unit, person.role)
+    require_manage(actor, person.unit, person.role)
     if person.pk == actor.pk:
         raise PermissionRefused(_("You cannot disable your own account."))
     if is_active:
@@ -187,14 +194,23 @@ def person_set_active(*, actor: User, person: User, is_active: bool) -> User:
 
 @transaction.atomic
 def person_set_password(*, actor: User, person: User, password: str) -> User:
-    """Set a new password (by its owner or by whoever may manage the account)."""
+    """Set a new password (by its owner or by whoever may manage the account).
+
+    A password set by someone else is known to them: its owner must replace it at the next login.
+    """
     person = User.objects.select_for_update().get(pk=person.pk)
-    if person.pk != actor.pk:
-        _require_manage(actor, person.unit, person.role)
+    own = person.pk == actor.pk
+    if not own:
+        require_manage(actor, person.unit, person.role)
     _check_password(password, person)
     person.set_password(password)
-    person.save(update_fields=["password"])
+    person.must_change_password = not own
+    person.save(update_fields=["password", "must_change_password"])
     audit_record(
-        actor=actor, action=AuditAction.UPDATE, obj=person, unit=person.unit, note="password changed"
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=person,
+        unit=person.unit,
+        note="password changed" if own else "password reset by an administrator",
     )
     return person

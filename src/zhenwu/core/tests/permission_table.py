@@ -83,6 +83,23 @@ TABLE: dict[str, list[Check]] = {
         Check(POST_ONLY, kwargs=mediator),
         Check(MANAGERS_REDIRECT, method="POST", kwargs=mediator, data=lambda w: {"is_active": "0"}),
     ],
+    "core:person_password": [
+        Check(MANAGERS_ONLY, kwargs=reporter),
+        Check(
+            MANAGERS_REDIRECT,
+            method="POST",
+            kwargs=reporter,
+            data=lambda w: {"new_password1": "Reset-by-admin-2026", "new_password2": "Reset-by-admin-2026"},
+        ),
+    ],
+    "core:person_unlock": [
+        Check(POST_ONLY, kwargs=mediator),
+        Check(MANAGERS_REDIRECT, method="POST", kwargs=mediator),
+    ],
+    "core:person_otp_reset": [
+        Check(POST_ONLY, kwargs=mediator),
+        Check(MANAGERS_REDIRECT, method="POST", kwargs=mediator),
+    ],
     "core:audit_list": [Check(AUDITORS_ONLY)],
     "core:calendar": [
         Check(every_role(200)),
@@ -107,6 +124,7 @@ TABLE: dict[str, list[Check]] = {
         # Not dead yet: the refusal is shown as a message on the list page it redirects to.
         Check(MANAGERS_REDIRECT, method="POST", kwargs=outbox_message),
     ],
+    "core:account": [Check(every_role(200))],
     "core:token_list": [Check(every_role(200))],
     "core:token_revoke": [
         Check(POST_ONLY, kwargs=lambda w: {"pk": 1}),
@@ -120,6 +138,9 @@ TABLE: dict[str, list[Check]] = {
         Check(POST_ONLY),
         Check(every_role(LOGIN, anonymous=LOGIN), method="POST"),
     ],
+    # Without a device (and with 2FA not enforced in the test settings) the code step has nothing to ask.
+    "otp_verify": [Check(every_role(302))],
+    "otp_setup": [Check(every_role(200))],
     "password_change": [Check(every_role(200))],
     "password_change_done": [Check(every_role(200))],
     "set_language": [

@@ -67,3 +67,9 @@ class Command(BaseCommand):
                 "  " + "  ".join(_pad(cell, w) for cell, w in zip(row, widths, strict=True)).rstrip()
             )
         self.stdout.write(_("The other demo staff accounts (such as hb_s01) use the same password."))
+        self.stdout.write(
+            _(
+                "The first login of each account asks for a new password; administrators, office staff, "
+                "leaders and oversight also set up two-factor authentication (a TOTP app) then."
+            )
+        )
