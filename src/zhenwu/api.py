@@ -8,13 +8,16 @@ Authentication: a personal token (``Authorization: Bearer zw_…``) or the brows
 on unsafe methods). Every route is scoped exactly like the pages (zhenwu.core.scoping).
 """
 
+import json
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 from ninja.security import HttpBearer, SessionAuth
 
 from zhenwu.core.api import calendar, people, units
@@ -38,6 +41,48 @@ class TokenAuth(HttpBearer):
         return user
 
 
+class BodyRefused(ValueError):
+    """A JSON body the API refuses before validation; ninja turns it into a 400 (see on_http_error)."""
+
+
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+class StrictParser(Parser):
+    """JSON and form parsing that refuses what no route can use, before it reaches a service.
+
+    A NUL character is valid JSON (``"\u0000"``) and valid in a query string, but PostgreSQL refuses
+    it in text ("A string literal cannot contain NUL"), which would be a 500; Django's forms refuse
+    it too. A ``null`` body would silently count as no body at all, although every route's schema
+    says its body is an object.
+    """
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        data = json.loads(request.body)
+        if data is None:
+            raise BodyRefused(_("The request body must be a JSON object, not null."))
+        if _has_nul(data):
+            raise BodyRefused(_("Text may not contain NUL characters."))
+        return data
+
+    def parse_querydict(
+        self, data: MultiValueDict[str, Any], list_fields: list[str], request: HttpRequest
+    ) -> dict[str, Any]:
+        result = super().parse_querydict(data, list_fields, request)
+        bad = [key for key, value in result.items() if _has_nul(key) or _has_nul(value)]
+        if bad:
+            message = _("Text may not contain NUL characters.")
+            raise ValidationError([{"loc": (key.replace("\x00", ""),), "msg": message} for key in bad])
+        return result
+
+
 api = NinjaAPI(
     title="zhenwu API",
     version="1",
@@ -46,6 +91,7 @@ api = NinjaAPI(
     openapi_url="/schema",
     docs_url="/docs",
     auth=[TokenAuth(), SessionAuth(csrf=True)],
+    parser=StrictParser(),
 )
 
 
@@ -76,6 +122,8 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     """Errors ninja raises itself (e.g. a body that is not JSON) in the one error shape."""
+    if isinstance(exc.__cause__, BodyRefused):
+        return _error(request, 400, "bad_request", str(exc.__cause__))
     if exc.status_code == 400:
         return _error(request, 400, "bad_request", _("The request body is not valid JSON."))
     return _error(request, exc.status_code, "error", str(exc))

@@ -55,7 +55,7 @@ MAX_POOL = 200
 # --- schemas ------------------------------------------------------------------------------------
 
 
-class PersonRef(Schema):
+class DutyPersonRef(Schema):
     id: int
     name: str
     phone: str
@@ -101,8 +101,8 @@ class TemplateOut(Schema):
 
 
 class PoolsOut(Schema):
-    leader: list[PersonRef] = Field(..., description="Leaders on duty, in rotation order")
-    officer: list[PersonRef] = Field(..., description="Duty officers, in rotation order")
+    leader: list[DutyPersonRef] = Field(..., description="Leaders on duty, in rotation order")
+    officer: list[DutyPersonRef] = Field(..., description="Duty officers, in rotation order")
 
 
 class RosterDetailOut(RosterOut):
@@ -139,7 +139,7 @@ class PoolIn(Schema):
 
 
 class MemberOut(Schema):
-    person: PersonRef
+    person: DutyPersonRef
     position: Position
     order: int
 
@@ -174,13 +174,13 @@ class BookingOut(Schema):
 
 
 class PairOut(Schema):
-    person: PersonRef
+    person: DutyPersonRef
     first: BookingOut
     second: BookingOut
 
 
 class OnLeaveOut(Schema):
-    person: PersonRef
+    person: DutyPersonRef
     assignment: BookingOut
     leave_id: int
     leave_starts_on: datetime.date
@@ -200,7 +200,7 @@ class CoverageOut(Schema):
 
 
 class FairnessOut(Schema):
-    person: PersonRef
+    person: DutyPersonRef
     position: Position
     shifts: int
     hours: float
@@ -217,7 +217,7 @@ class PublishIn(Schema):
 class AssignmentOut(Schema):
     id: int
     shift_id: int
-    person: PersonRef
+    person: DutyPersonRef
     position: Position
     source: AssignmentSource
     signed_on_at: datetime.datetime | None
@@ -323,7 +323,7 @@ class SwapAssignmentOut(Schema):
     starts_at: datetime.datetime
     ends_at: datetime.datetime
     position: Position
-    person: PersonRef
+    person: DutyPersonRef
 
 
 class SwapOut(Schema):
@@ -333,7 +333,7 @@ class SwapOut(Schema):
     roster_id: int
     assignment: SwapAssignmentOut = Field(..., description="The shift given away (now held as decided)")
     counterpart: SwapAssignmentOut | None = Field(..., description="The shift taken in exchange")
-    to_person: PersonRef
+    to_person: DutyPersonRef
     reason: str
     requested_by: str
     requested_at: datetime.datetime
@@ -368,7 +368,7 @@ class DecisionIn(Schema):
 class ReceptionOut(Schema):
     id: int
     unit: UnitRef
-    leader: PersonRef
+    leader: DutyPersonRef
     on_date: datetime.date
     start_time: str
     end_time: str
@@ -416,7 +416,7 @@ class PetitionLinkIn(Schema):
 
 class LeaveOut(Schema):
     id: int
-    person: PersonRef
+    person: DutyPersonRef
     starts_on: datetime.date
     ends_on: datetime.date
     reason: str

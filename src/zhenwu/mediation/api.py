@@ -101,7 +101,7 @@ class KindUpdateIn(Schema):
     is_active: bool | None = None
 
 
-class PersonRef(Schema):
+class MediationPersonRef(Schema):
     id: int
     name: str
 
@@ -243,7 +243,7 @@ class DisputeOut(Schema):
     place: str
     risk_note: str = Field(..., description="The mediator's words about the dispute (not about a person)")
     handling_unit: UnitRef
-    mediators: list[PersonRef]
+    mediators: list[MediationPersonRef]
     registered_at: datetime.datetime
     registered_by: str
     accepted_at: datetime.datetime | None

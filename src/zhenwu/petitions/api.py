@@ -79,7 +79,7 @@ TEXT_MAX = 5000
 # --- schemas ------------------------------------------------------------------------------------
 
 
-class PersonRef(Schema):
+class PetitionPersonRef(Schema):
     id: int
     full_name: str
 
@@ -162,7 +162,7 @@ class PetitionOut(Schema):
     is_first_time: bool
     unit: UnitRef
     handling_unit: UnitRef | None
-    lead_official: PersonRef | None
+    lead_official: PetitionPersonRef | None
     category: CategoryRef | None
     accused_unit: UnitRef | None
     received_at: datetime.datetime
@@ -808,14 +808,15 @@ def download_attachment(request: HttpRequest, petition_id: int, attachment_id: i
     response["Content-Disposition"] = content_disposition(attachment.original_name)
     response["Content-Length"] = str(attachment.size)
     response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"
     return response
 
 
 # --- the resident's tracking (no sign-in) ---------------------------------------------------------
 
-PUBLIC_ERRORS = {404: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+#: 400: a body that is not JSON; 429: the per-client rate limit of look-ups.
+PUBLIC_ERRORS = {400: ErrorOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut}
 
 
 def public_track_view(petition: Petition) -> dict[str, Any]:

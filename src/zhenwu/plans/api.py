@@ -46,6 +46,7 @@ from zhenwu.core.models import Unit, User
 from zhenwu.core.scoping import Action, require, scope_q, unit_in_scope
 from zhenwu.core.selectors import access_unit
 from zhenwu.core.views.common import DOCX_CONTENT_TYPE, XLSX_CONTENT_TYPE, download_response
+from zhenwu.petitions.attachments import ACCEPTED_KINDS
 from zhenwu.plans import selectors, services
 from zhenwu.plans.assessment import DEFAULT_WEIGHTS, assessment_compute
 from zhenwu.plans.choices import (
@@ -152,7 +153,7 @@ class PlanListOut(Schema):
         return str(PlanStatus(obj.status).label)
 
 
-class MemberOut(Schema):
+class PlanMemberOut(Schema):
     id: int
     body: Body
     role: PlanRole
@@ -212,7 +213,7 @@ class PlanOut(PlanListOut):
     created_by: str
     created_at: datetime.datetime
     updated_at: datetime.datetime
-    members: list[MemberOut]
+    members: list[PlanMemberOut]
     groups: list[GroupOut]
     tasks: list[TaskOut]
     checklist: list[ChecklistItemOut]
@@ -350,16 +351,16 @@ class CellOut(Schema):
     evidence: list[str]
 
 
-class GridRowOut(Schema):
+class PlanGridRowOut(Schema):
     unit: UnitRef
     cells: list[CellOut | None] = Field(..., description="In the order of tasks; null: not responsible")
     counts: dict[str, int] = Field(..., description="Tasks per state")
 
 
-class GridOut(Schema):
+class PlanGridOut(Schema):
     plan: PlanRef
     tasks: list[GridTaskOut]
-    rows: list[GridRowOut]
+    rows: list[PlanGridRowOut]
 
 
 class EvidenceForm(Schema):
@@ -429,7 +430,7 @@ class RecipientOut(Schema):
         return _name(obj.acknowledged_by)
 
 
-class AttachmentOut(Schema):
+class NoticeAttachmentOut(Schema):
     id: int
     original_name: str
     content_type: str
@@ -456,7 +457,7 @@ class NoticeOut(Schema):
     issued_by: str
     addressed: int
     acknowledged: int
-    attachments: list[AttachmentOut]
+    attachments: list[NoticeAttachmentOut]
     recipients: list[RecipientOut] = Field(..., description="The addressed units the caller may see")
     pending: list[UnitRef] = Field(..., description="Of those, the units that have not acknowledged")
 
@@ -648,9 +649,10 @@ def _units(user: User, ids: list[int]) -> list[Unit]:
     return [found[pk] for pk in ids]
 
 
-def _binary(description: str, content_type: str) -> dict[str, Any]:
+def _binary(description: str, *content_types: str) -> dict[str, Any]:
     schema = {"schema": {"type": "string", "format": "binary"}}
-    return {"responses": {"200": {"description": description, "content": {content_type: schema}}}}
+    content = {content_type.split(";")[0]: schema for content_type in content_types}
+    return {"responses": {"200": {"description": description, "content": content}}}
 
 
 def _json_alternative(model: type[Schema]) -> dict[str, Any]:
@@ -955,7 +957,7 @@ def download_plan_document(request: HttpRequest, plan_id: Path[Id]) -> HttpRespo
 
 @router.get(
     "/plans/{plan_id}/grid",
-    response={200: GridOut, **ERRORS},
+    response={200: PlanGridOut, **ERRORS},
     summary="Unit × task: done / in progress / overdue with the evidence (a village: its own row)",
 )
 def get_plan_grid(request: HttpRequest, plan_id: Path[Id]) -> object:
@@ -1088,7 +1090,7 @@ def remind_notice(request: HttpRequest, notice_id: Path[Id]) -> object:
     "/notices/{notice_id}/attachments/{attachment_id}",
     response=ERRORS,
     summary="An attachment of the notice",
-    openapi_extra=_binary("The file, as an attachment", "application/octet-stream"),
+    openapi_extra=_binary("The file, as an attachment", *(kind.content_type for kind in ACCEPTED_KINDS)),
 )
 def download_notice_attachment(request: HttpRequest, notice_id: Path[Id], attachment_id: Path[Id]) -> object:
     notice = selectors.access_notice(api_user(request), notice_id)
@@ -1101,7 +1103,7 @@ def download_notice_attachment(request: HttpRequest, notice_id: Path[Id], attach
     )
     response["Content-Length"] = str(attachment.size)
     response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -234,7 +234,7 @@ class DueIn(Schema):
     reason: str = Field(..., max_length=2000)
 
 
-class NoteIn(Schema):
+class SafetyNoteIn(Schema):
     note: str = Field("", max_length=300)
 
 
@@ -551,7 +551,7 @@ def _image_response(field_file: Any, content_type: str, filename: str) -> FileRe
     response = FileResponse(field_file.open("rb"), content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(False, filename) or "inline"
     response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"
     return response
 
@@ -665,7 +665,7 @@ def set_hazard_due(request: HttpRequest, hazard_id: Path[Id], payload: DueIn) ->
 
 
 @router.post("/hazards/{hazard_id}/close", response={200: HazardOut, **ERRORS}, summary="Close (销号)")
-def close_hazard(request: HttpRequest, hazard_id: Path[Id], payload: NoteIn) -> object:
+def close_hazard(request: HttpRequest, hazard_id: Path[Id], payload: SafetyNoteIn) -> object:
     user, hazard = _hazard(request, hazard_id)
     services.hazard_close(actor=user, hazard=hazard, note=payload.note)
     return hazard_detail(user, hazard_id)
@@ -898,7 +898,7 @@ def add_incident_measure(request: HttpRequest, incident_id: Path[Id], payload: M
     response={200: IncidentOut, **ERRORS},
     summary="Close an incident (after its follow-up measures)",
 )
-def close_incident(request: HttpRequest, incident_id: Path[Id], payload: NoteIn) -> object:
+def close_incident(request: HttpRequest, incident_id: Path[Id], payload: SafetyNoteIn) -> object:
     user = api_user(request)
     services.incident_close(
         actor=user, incident=selectors.access_incident(user, incident_id), note=payload.note
