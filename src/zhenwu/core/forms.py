@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import PasswordChangeForm
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from zhenwu.core.choices import AuditAction, Interface, Role, UnitKind
 from zhenwu.core.models import Unit, User
@@ -162,7 +163,7 @@ class OtpCodeForm(forms.Form):
     """The second sign-in step: a code of the authenticator app, or one of the backup codes."""
 
     code = forms.CharField(
-        label=_("Code"),
+        label=pgettext_lazy("two-factor", "Code"),
         max_length=32,
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
