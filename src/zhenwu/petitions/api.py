@@ -21,6 +21,7 @@ from ninja.pagination import paginate
 from ninja.responses import Status
 
 from zhenwu.core.api.schemas import ERRORS, ErrorOut, UnitRef, api_user
+from zhenwu.core.downloads import protect_stored_file
 from zhenwu.core.exceptions import NotFound, ValidationFailed
 from zhenwu.core.models import Unit, User
 from zhenwu.core.personal_data import (
@@ -807,9 +808,7 @@ def download_attachment(request: HttpRequest, petition_id: int, attachment_id: i
     response = FileResponse(stored, content_type=attachment.content_type)
     response["Content-Disposition"] = content_disposition(attachment.original_name)
     response["Content-Length"] = str(attachment.size)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
+    protect_stored_file(response)
     return response
 
 

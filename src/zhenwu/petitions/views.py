@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from zhenwu.core.deadlines import DeadlineState, deadline_state
+from zhenwu.core.downloads import protect_stored_file
 from zhenwu.core.exceptions import (
     DomainError,
     InvalidTransition,
@@ -794,9 +795,7 @@ def petition_attachment_view(request: HttpRequest, pk: int, attachment_id: int) 
         content_type=attachment.content_type,  # the type detected at upload, not the name's or browser's
     )
     response["Content-Length"] = str(attachment.size)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'; sandbox"
-    response["Cache-Control"] = "no-store, private"
+    protect_stored_file(response)
     return response
 
 

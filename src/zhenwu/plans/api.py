@@ -40,6 +40,7 @@ from ninja.responses import Status
 from pydantic import BeforeValidator
 
 from zhenwu.core.api.schemas import ERRORS, Day, Id, Moment, UnitRef, api_user
+from zhenwu.core.downloads import protect_stored_file
 from zhenwu.core.exceptions import NotFound, ValidationFailed
 from zhenwu.core.localtime import BEIJING, beijing_date
 from zhenwu.core.models import Unit, User
@@ -1102,9 +1103,7 @@ def download_notice_attachment(request: HttpRequest, notice_id: Path[Id], attach
         content_disposition_header(True, attachment.original_name) or "attachment"
     )
     response["Content-Length"] = str(attachment.size)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
+    protect_stored_file(response)
     return response
 
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from zhenwu.core.downloads import protect_stored_file
 from zhenwu.core.exceptions import DomainError, NotFound, PermissionRefused
 from zhenwu.core.scoping import Action, role_allows, scope_q, user_can
 from zhenwu.core.views.common import paginate, request_user, require_action
@@ -216,9 +217,7 @@ def notice_attachment_view(request: HttpRequest, pk: int, attachment_id: int) ->
         filename=attachment.original_name,
         content_type=attachment.content_type,  # the type detected at upload
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'; sandbox"
-    response["Cache-Control"] = "no-store, private"
+    protect_stored_file(response)
     return response
 
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_safe
 
+from zhenwu.core.downloads import protect_stored_file
 from zhenwu.core.exceptions import NotFound, PermissionRefused
 from zhenwu.core.localtime import beijing_date
 from zhenwu.core.models import Unit, User
@@ -238,9 +239,7 @@ def evidence_file_view(request: HttpRequest, pk: int) -> HttpResponseBase:
         filename=evidence.original_name,
         content_type=evidence.content_type,  # the type detected at upload, not the name's
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'; sandbox"
-    response["Cache-Control"] = "no-store, private"
+    protect_stored_file(response)
     return response
 
 

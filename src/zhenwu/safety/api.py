@@ -30,6 +30,7 @@ from ninja.responses import Status
 from pydantic import BeforeValidator
 
 from zhenwu.core.api.schemas import ERRORS, Clock, Day, Id, Moment, UnitRef, api_user
+from zhenwu.core.downloads import protect_stored_file
 from zhenwu.core.exceptions import ValidationFailed
 from zhenwu.core.localtime import BEIJING, beijing_date, beijing_day_start
 from zhenwu.core.models import Unit, User
@@ -550,9 +551,7 @@ def _image_response(field_file: Any, content_type: str, filename: str) -> FileRe
     """A photo shown inline: never sniffed, sandboxed, private to the signed-in user."""
     response = FileResponse(field_file.open("rb"), content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(False, filename) or "inline"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
+    protect_stored_file(response)
     return response
 
 

@@ -27,6 +27,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from zhenwu.core.audit import object_type
 from zhenwu.core.choices import AuditAction
+from zhenwu.core.downloads import protect_stored_file
 from zhenwu.core.exceptions import DomainError, PermissionRefused, ValidationFailed
 from zhenwu.core.images import THUMBNAIL_SIDE
 from zhenwu.core.models import AuditEvent, User
@@ -441,9 +442,7 @@ def _photo_response(hazard: Hazard, photo: HazardPhoto, stored: FieldFile, conte
         raise Http404 from None  # the file is gone from storage: nothing to show
     response = FileResponse(handle, content_type=content_type)
     response["Content-Disposition"] = f'inline; filename="{hazard.number}-{photo.pk}{extension}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'; sandbox"
-    response["Cache-Control"] = "private"
+    protect_stored_file(response, cache_control="private")
     return response
 
 
