@@ -17,6 +17,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.test import Client, RequestFactory
 from django.urls import reverse
+from django.utils import translation
 from django_otp.oath import TOTP
 
 from zhenwu import settings as production_settings
@@ -94,6 +95,11 @@ def test_passwords_are_stored_with_argon2_and_old_hashes_upgrade_at_login(
 
 
 def test_password_policy_needs_12_characters_of_three_kinds(world: World) -> None:
+    with translation.override("en"):
+        _policy_refuses_weak_passwords()
+
+
+def _policy_refuses_weak_passwords() -> None:
     with pytest.raises(ValidationError) as short:
         validate_password("Ab1-short")
     assert any("at least 12 characters" in m for m in short.value.messages)
