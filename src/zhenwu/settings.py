@@ -5,15 +5,15 @@ Scale-out: set ``DATABASE_URL`` to PostgreSQL and run more web processes and ``d
 Every variable is documented in README.md ("Configuration").
 """
 
-import contextlib
 import datetime
 import os
 import secrets
-import tempfile
 from pathlib import Path
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
+
+from zhenwu.core.secretfiles import create_once
 
 
 def env_bool(name: str, default: bool = False) -> bool:
@@ -37,17 +37,7 @@ def _secret_key() -> str:
     if key := os.environ.get("DJANGO_SECRET_KEY"):
         return key
     path = VAR_DIR / "secret_key"
-    if not path.exists():
-        # Written whole under a private temporary name, then linked into place: two processes
-        # starting at once never overwrite each other's key, nor read a half-written one.
-        fd, temporary = tempfile.mkstemp(dir=VAR_DIR, prefix=".secret_key-")
-        try:
-            with os.fdopen(fd, "w") as fh:
-                fh.write(secrets.token_urlsafe(50))
-            with contextlib.suppress(FileExistsError):
-                os.link(temporary, path)
-        finally:
-            os.unlink(temporary)
+    create_once(path, secrets.token_urlsafe(50))
     return path.read_text().strip()
 
 

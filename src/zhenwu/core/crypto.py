@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import functools
 import hashlib
 import hmac
@@ -46,6 +45,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+
+from zhenwu.core.secretfiles import create_once
 
 PREFIX = "enc1"
 _KEY_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
@@ -107,22 +108,6 @@ def _parse(entries: Iterable[str], where: str) -> tuple[DataKey, ...]:
     return tuple(keys)
 
 
-def _ensure_key_file(path: Path) -> None:
-    if path.exists():
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Written whole to a private temporary name, then linked into place: link() fails if another
-    # process got there first, and no process ever reads a half-written keyring.
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".data_keys-")
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(new_key_line() + "\n")
-        with contextlib.suppress(FileExistsError):
-            os.link(temporary, path)
-    finally:
-        os.unlink(temporary)
-
-
 @functools.cache
 def keyring() -> tuple[DataKey, ...]:
     """The data keys, current first."""
@@ -130,7 +115,7 @@ def keyring() -> tuple[DataKey, ...]:
     if configured:
         return _parse(configured.split(","), "ZHENWU_DATA_KEYS")
     path = key_file()
-    _ensure_key_file(path)
+    create_once(path, new_key_line() + "\n")
     return _parse(path.read_text().splitlines(), str(path))
 
 

@@ -449,6 +449,22 @@ def _reveal_unit(user: User, petition: Petition) -> Unit | None:
     return petition.handling_unit
 
 
+def _event_out(event: PetitionEvent, hidden_numbers: set[str]) -> dict[str, Any]:
+    data, note = event_shown(event, hidden_numbers)
+    return {
+        "id": event.pk,
+        "kind": event.kind,
+        "kind_label": str(EventKind(event.kind).label),
+        "from_status": event.from_status,
+        "to_status": event.to_status,
+        "actor_name": event.actor_name,
+        "occurred_at": event.occurred_at,
+        "note": note,
+        "data": data,
+        "public": event.public,
+    }
+
+
 def petition_detail(user: User, petition_id: int, *, reveal: bool = False) -> dict[str, Any]:
     """The full matter as the API shows it; ``reveal`` authorises and audits the unmasked petitioners."""
     petition = access_petition(user, petition_id, Action.PETITION_VIEW)
@@ -486,22 +502,7 @@ def petition_detail(user: User, petition_id: int, *, reveal: bool = False) -> di
         "opinion": opinion,
         "petitioners_revealed": reveal,
         "petitioners": _petitioners(petition, revealed=reveal),
-        "events": [
-            {
-                "id": e.pk,
-                "kind": e.kind,
-                "kind_label": str(EventKind(e.kind).label),
-                "from_status": e.from_status,
-                "to_status": e.to_status,
-                "actor_name": e.actor_name,
-                "occurred_at": e.occurred_at,
-                "note": shown[1],
-                "data": shown[0],
-                "public": e.public,
-            }
-            for e in events
-            for shown in [event_shown(e, hidden)]
-        ],
+        "events": [_event_out(e, hidden) for e in events],
         "documents": [
             {
                 "id": d.pk,

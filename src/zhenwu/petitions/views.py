@@ -633,8 +633,8 @@ def _detail(
         elif spec.shown(user, petition):
             actions.append((spec, _action_form(spec, user), False))
     earlier, duplicates = _related(user, petition, parties)
-    linked = {link.to_petition_id for link in petition.links_from.all()}
     links_from, links_to = petition_links(user=user, petition=petition)
+    linked = {link.to_petition_id for link in links_from}  # duplicates are only ever visible matters
     # The service's rule (``attachments._require_on_matter``): the handle action on a matter in sight;
     # handle and view share one scope, so on a page the user can see the role decides.
     attachment_form = None
