@@ -8,11 +8,12 @@ UVPIP  := $(UV) pip install --quiet --python $(BIN)/python
 MANAGE := $(BIN)/python manage.py
 UV_VERSION := 0.13.9
 
-.PHONY: run test lint format messages demo clean help
+.PHONY: run test lint format messages demo bench clean help
 
 help:
 	@echo "make run    install into .venv, migrate var/db.sqlite3, load the demo once, start web + worker"
 	@echo "make test   install test tools, run lint, then the whole suite (SQLite, then PostgreSQL)"
+	@echo "make bench  benchmark on synthetic township/county/province data, SQLite and PostgreSQL (JSON lines)"
 	@echo "make lint   ruff, ruff format --check, mypy, manage.py check, makemigrations --check, translations"
 
 $(UV):
@@ -45,6 +46,10 @@ format: $(VENV)/.dev-installed
 
 test: lint
 	@scripts/test.sh
+
+# Not part of `make test`: generates large synthetic datasets under var/bench/ (docs/performance.md).
+bench: $(VENV)/.base-installed
+	@scripts/bench.sh
 
 # Re-extract user-facing strings after changing them, then translate the new zh_Hans entries.
 messages: $(VENV)/.dev-installed

@@ -19,7 +19,15 @@ if [ -z "$PGBIN" ] || [ ! -x "$PGBIN/initdb" ]; then
   PGBIN="$(find_bin)"
 fi
 
-WORK="$(mktemp -d /tmp/zhenwu-pg.XXXXXX)"
+# ZHENWU_PG_KEEP=DIR keeps the cluster in DIR between runs (the benchmark's databases); by default it
+# is a throwaway one.
+KEEP="${ZHENWU_PG_KEEP:-}"
+if [ -n "$KEEP" ]; then
+  mkdir -p "$KEEP"
+  WORK="$(cd "$KEEP" && pwd)"
+else
+  WORK="$(mktemp -d /tmp/zhenwu-pg.XXXXXX)"
+fi
 DATA="$WORK/data"
 PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
 RUNAS=()
@@ -31,14 +39,20 @@ fi
 run() { if [ ${#RUNAS[@]} -gt 0 ]; then "${RUNAS[@]}" "$*"; else sh -c "$*"; fi; }
 
 cleanup() {
-  run "'$PGBIN/pg_ctl' -D '$DATA' -m immediate stop" >/dev/null 2>&1 || true
-  rm -rf "$WORK"
+  if [ -n "$KEEP" ]; then
+    run "'$PGBIN/pg_ctl' -D '$DATA' -m fast stop" >/dev/null 2>&1 || true
+  else
+    run "'$PGBIN/pg_ctl' -D '$DATA' -m immediate stop" >/dev/null 2>&1 || true
+    rm -rf "$WORK"
+  fi
 }
 trap cleanup EXIT INT TERM
 
-run "'$PGBIN/initdb' -D '$DATA' -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync" >/dev/null
+if [ ! -f "$DATA/PG_VERSION" ]; then
+  run "'$PGBIN/initdb' -D '$DATA' -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync" >/dev/null
+fi
 run "'$PGBIN/pg_ctl' -D '$DATA' -l '$WORK/log' -w -o \"-p $PORT -k '$WORK' -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off\" start" >/dev/null
 
-export DATABASE_URL="postgres://postgres@127.0.0.1:${PORT}/zhenwu"
+export DATABASE_URL="postgres://postgres@127.0.0.1:${PORT}/${ZHENWU_PG_DATABASE:-zhenwu}"
 echo "PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') running on 127.0.0.1:${PORT}" >&2
 "$@"
