@@ -11,6 +11,9 @@ ARGS+=(${PYTEST_ARGS:-})
 DBS="${ZHENWU_TEST_DATABASES:-sqlite postgresql}"
 if [ "${CI:-}" = "true" ]; then DBS="sqlite postgresql"; fi
 
+# The browser tests drive Debian's Chromium: installed here when missing (a no-op when present).
+scripts/install-browser.sh
+
 for db in $DBS; do
   echo "=== test suite on ${db} ==="
   case "$db" in
