@@ -26,7 +26,7 @@ def petition_scope_q(user: User, action: str) -> Q:
 
     Written as ``unit_id IN (subtree ids)`` subqueries rather than joins on the unit paths: the
     foreign-key indexes answer them, and a township's count over 10^5 matters drops from ~90 ms
-    to ~3 ms (bench_petitions).
+    to ~3 ms (make bench).
     """
     if not role_allows(user, action):
         return Q(pk__in=[])
