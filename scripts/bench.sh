@@ -6,7 +6,8 @@
 # var/bench/ to start over). Prints one JSON line per scenario and appends them to
 # var/bench/results.jsonl. Settings: BENCH_DATABASES ("sqlite postgresql"), BENCH_SCALES ("township
 # county province"), BENCH_REPEAT (30), BENCH_LOAD_SECONDS (60: the HTTP load run at county scale;
-# 0 skips it), BENCH_ONLY (run only scenarios whose name contains it).
+# 0 skips it), BENCH_ONLY (run only scenarios whose name contains it), BENCH_GENERATE_ONLY=1 (build
+# the datasets and stop).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +24,7 @@ export DJANGO_SETTINGS_MODULE=zhenwu.settings DJANGO_DEBUG=0 PYTHONUNBUFFERED=1
 run_scale() {  # DATABASE SCALE, with ZHENWU_VAR_DIR (and DATABASE_URL) set
   local args=(--scale "$2" --repeat "$REPEAT")
   if [ -n "${BENCH_ONLY:-}" ]; then args+=(--only "$BENCH_ONLY"); fi
+  if [ -n "${BENCH_GENERATE_ONLY:-}" ]; then args+=(--generate-only); fi
   if [ "$2" = "county" ] && [ "$LOAD_SECONDS" != "0" ]; then
     args+=(--load --load-seconds "$LOAD_SECONDS")
   fi

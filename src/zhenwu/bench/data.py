@@ -310,28 +310,31 @@ def generate(scale_name: str, *, seed: int = SEED, log: Callable[[str], None] = 
     counties: list[Unit] = []
     townships_by_county: dict[int, list[Unit]] = {}
     villages_by_township: dict[int, list[Unit]] = {}
-    used_names: set[str] = set()
 
-    def fresh_name(suffix: str) -> str:
+    taken: dict[int | None, set[str]] = {}
+
+    def fresh_name(parent: Unit | None, suffix: str) -> str:
+        # Unique among siblings; as in life, names repeat across counties (many a 河坝村).
+        siblings = taken.setdefault(parent.pk if parent else None, set())
         while True:
-            name = rng.choice(PLACE_HEADS) + rng.choice(PLACE_HEADS) + suffix
-            if name not in used_names:
-                used_names.add(name)
+            name = rng.choice(PLACE_HEADS) + rng.choice(PLACE_HEADS + "".join(PLACE_TAILS)) + suffix
+            if name not in siblings:
+                siblings.add(name)
                 return name
 
     for c in range(1, scale.counties + 1):
-        county = units.add(None, UnitKind.COUNTY, fresh_name("县"), _code("C", c))
+        county = units.add(None, UnitKind.COUNTY, fresh_name(None, "县"), _code("C", c))
         counties.append(county)
         townships_by_county[county.pk] = []
         for _t in range(scale.townships):
             town_no = len(units.rows)
-            town = units.add(county, UnitKind.TOWNSHIP, fresh_name("镇"), _code("T", town_no))
+            town = units.add(county, UnitKind.TOWNSHIP, fresh_name(county, "镇"), _code("T", town_no))
             townships_by_county[county.pk].append(town)
             villages_by_township[town.pk] = [
                 units.add(
                     town,
                     UnitKind.VILLAGE if v % 6 else UnitKind.COMMUNITY,
-                    fresh_name("村" if v % 6 else "社区"),
+                    fresh_name(town, "村" if v % 6 else "社区"),
                     _code("V", len(units.rows)),
                 )
                 for v in range(scale.villages)
