@@ -18,13 +18,8 @@ stopped) and names it in the report; a pass removes it, so the directory holds o
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
 import json
-import os
-import shutil
 import sqlite3
-import tempfile
 import threading
 import urllib.request
 from collections.abc import Generator, Iterator
@@ -38,7 +33,6 @@ from django.core.signing import JSONSerializer
 from django_otp.oath import totp
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
 
-import zhenwu
 from zhenwu.testing.live import REPO, LiveInstance, live_instance
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -75,37 +69,6 @@ FULL_NAMES = {
 # --- the instance -------------------------------------------------------------------------------
 
 
-def _static_key() -> str:
-    digest = hashlib.sha256()
-    root = Path(zhenwu.__file__).resolve().parent
-    for path in sorted(root.glob("**/static/**/*")):
-        if path.is_file():
-            stat = path.stat()
-            digest.update(f"{path.relative_to(root)}:{stat.st_size}:{stat.st_mtime_ns}".encode())
-    for path in sorted((REPO / "requirements").glob("*.txt")):
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-def collect_static(live: LiveInstance) -> None:
-    """The instance's ``collectstatic`` (hashed, compressed files: seconds), cached between runs."""
-    cache = Path(tempfile.gettempdir()) / f"zhenwu-browser-static-{_static_key()}"
-    target = live.var_dir / "static"
-    with open(f"{cache}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not cache.exists():
-            live.manage("collectstatic", "--noinput", "--verbosity", "0")
-            partial = cache.with_name(cache.name + ".partial")
-            shutil.rmtree(partial, ignore_errors=True)
-            shutil.copytree(target, partial)
-            partial.rename(cache)
-            return
-    try:  # hard links: instant, and the files are only read
-        shutil.copytree(cache, target, copy_function=os.link, dirs_exist_ok=True)
-    except OSError:
-        shutil.copytree(cache, target, dirs_exist_ok=True)
-
-
 @dataclass(frozen=True)
 class Site:
     """The running instance and what its seed wrote (keys, tokens, ids)."""
@@ -123,7 +86,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
         def static() -> None:
             try:
-                collect_static(live)
+                live.collect_static()
             except BaseException as exc:  # re-raised below, in the test's thread
                 failures.append(exc)
 

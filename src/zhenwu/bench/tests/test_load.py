@@ -8,21 +8,15 @@ no refused form or submission), every kind of request of the mix must have been 
 server's output must hold no traceback. The run's sessions, tokens and devices are gone after.
 """
 
-import fcntl
-import hashlib
 import json
-import os
-import shutil
 import sqlite3
-import tempfile
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 
-import zhenwu
 from zhenwu.bench.load import KINDS, ROLE_CYCLE
-from zhenwu.testing.live import REPO, LiveInstance
+from zhenwu.testing.live import LiveInstance
 
 pytestmark = [
     pytest.mark.slow,
@@ -36,44 +30,12 @@ CLIENTS = 5
 SECONDS = 3
 
 
-def _static_key() -> str:
-    """The key of the browser tests' cache of collected static files (the same files: shared)."""
-    digest = hashlib.sha256()
-    root = Path(zhenwu.__file__).resolve().parent
-    for path in sorted(root.glob("**/static/**/*")):
-        if path.is_file():
-            stat = path.stat()
-            digest.update(f"{path.relative_to(root)}:{stat.st_size}:{stat.st_mtime_ns}".encode())
-    for path in sorted((REPO / "requirements").glob("*.txt")):
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-def collect_static(live: LiveInstance) -> None:
-    """``collectstatic`` takes seconds: done once per change of the static sources, then hard-linked."""
-    cache = Path(tempfile.gettempdir()) / f"zhenwu-browser-static-{_static_key()}"
-    target = live.var_dir / "static"
-    with open(f"{cache}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not cache.exists():
-            live.manage("collectstatic", "--noinput", "--verbosity", "0")
-            partial = cache.with_name(cache.name + ".partial")
-            shutil.rmtree(partial, ignore_errors=True)
-            shutil.copytree(target, partial)
-            partial.rename(cache)
-            return
-    try:
-        shutil.copytree(cache, target, copy_function=os.link, dirs_exist_ok=True)
-    except OSError:
-        shutil.copytree(cache, target, dirs_exist_ok=True)
-
-
 def test_load_run_on_the_tiny_dataset_answers_every_request(tmp_path: Path) -> None:
     var = tmp_path / "var"
     live = LiveInstance(var)
     try:
         live.prepare_database()
-        collect_static(live)
+        live.collect_static()
         out = var / "load.json"
         live.manage(
             "shell",
@@ -97,8 +59,10 @@ def test_load_run_on_the_tiny_dataset_answers_every_request(tmp_path: Path) -> N
     assert result["requests_per_s"] > 0
     assert set(result["kinds"]) == KINDS
     assert all(kind["requests"] > 0 for kind in result["kinds"].values())
-    # The server's own time of each kind, from its access log (the client's time adds the queue).
-    assert all(0 < kind["server_p50_ms"] <= kind["p50_ms"] for kind in result["kinds"].values())
+    # The server's own time of each kind, from its access log. A request's server time is part of
+    # the client's wait, so no server time exceeds the slowest wait of its kind (medians of a few
+    # samples may cross, their samples differ); 1 ms for the log's rounding.
+    assert all(0 < kind["server_p50_ms"] <= kind["max_ms"] + 1 for kind in result["kinds"].values())
     assert result["roles"] == dict.fromkeys(ROLE_CYCLE[:CLIENTS], 1)
     assert (result["workers"], result["threads"]) == (2, 4)
     assert 0 < result["latency"]["p50_ms"] <= result["latency"]["p95_ms"] <= result["latency"]["p99_ms"]
