@@ -96,18 +96,33 @@ def petition_links(*, user: User, petition: Petition) -> tuple[list[PetitionLink
     A matter that accuses the user's unit stays out of sight through a link too (信访工作条例
     Art. 30): neither its number nor the link's note is shown.
     """
-    visible = petition_list(user=user, action=Action.PETITION_VIEW).values("pk")
-    links_from = list(petition.links_from.filter(to_petition__in=visible).select_related("to_petition"))
-    links_to = list(petition.links_to.filter(from_petition__in=visible).select_related("from_petition"))
-    return links_from, links_to
+    links_from = list(petition.links_from.select_related("to_petition"))
+    links_to = list(petition.links_to.select_related("from_petition"))
+    seen = _visible_ids(
+        user, {link.to_petition_id for link in links_from} | {link.from_petition_id for link in links_to}
+    )
+    return (
+        [link for link in links_from if link.to_petition_id in seen],
+        [link for link in links_to if link.from_petition_id in seen],
+    )
+
+
+def _visible_ids(user: User, ids: set[int]) -> set[int]:
+    """Which of these few matters ``user`` may see: checked by id, never by listing the scope (a
+    ``to_petition IN (the user's whole scope)`` filter read every matter in scope: 180 ms a page at
+    county scale, for a matter that mostly has no link at all)."""
+    if not ids:
+        return set()
+    return set(
+        petition_list(user=user, action=Action.PETITION_VIEW).filter(pk__in=ids).values_list("pk", flat=True)
+    )
 
 
 def hidden_link_numbers(*, user: User, petition: Petition) -> set[str]:
     """Numbers of matters linked from ``petition`` that the user may not see."""
-    visible = petition_list(user=user, action=Action.PETITION_VIEW).values("pk")
-    return set(
-        petition.links_from.exclude(to_petition__in=visible).values_list("to_petition__number", flat=True)
-    )
+    linked = dict(petition.links_from.values_list("to_petition_id", "to_petition__number"))
+    seen = _visible_ids(user, set(linked))
+    return {number for pk, number in linked.items() if pk not in seen}
 
 
 def event_shown(event: PetitionEvent, hidden_numbers: set[str]) -> tuple[dict[str, Any], str]:
