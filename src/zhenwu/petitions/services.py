@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -823,26 +823,36 @@ def petition_recuse(*, actor: User, petition: Petition, reason: str) -> Recusal:
 def petition_warn_due(*, today: datetime.date | None = None, warn_days: int | None = None) -> int:
     """Record one warning per matter, stage, kind and due date; safe to run any number of times.
 
-    Returns how many new warnings were recorded. Called by the periodic task (tasks.py). Works in
-    chunks so memory stays flat however many matters are due.
+    Returns how many new warnings were recorded. Called by the periodic task (tasks.py). One
+    ``INSERT … SELECT … ON CONFLICT DO NOTHING`` inside the database (SQLite and PostgreSQL): the
+    matters due are found through the (stage, due_on) index and the warnings written without a row
+    passing through Python, so the sweep of 10^6 matters takes a fraction of a second instead of
+    building tens of thousands of model objects (``make bench``).
     """
     today = today or timezone.localdate()
     horizon = warn_days if warn_days is not None else get_rule("petition.conclude").warn_days
-    candidates = Petition.objects.filter(
-        stage__in=STAFF_STAGES, due_on__isnull=False, due_on__lte=today + datetime.timedelta(days=horizon)
-    ).values_list("pk", "stage", "due_on")
-    before = DeadlineWarning.objects.count()
-    chunk: list[DeadlineWarning] = []
-    for pk, stage, due_on in candidates.iterator(chunk_size=2000):
-        if due_on is None:  # excluded by the filter; keeps the type checker informed
-            continue
-        kind = WarningKind.OVERDUE if due_on < today else WarningKind.DUE_SOON
-        chunk.append(DeadlineWarning(petition_id=pk, stage=stage, due_on=due_on, kind=kind))
-        if len(chunk) >= 2000:
-            DeadlineWarning.objects.bulk_create(chunk, ignore_conflicts=True)
-            chunk = []
-    DeadlineWarning.objects.bulk_create(chunk, ignore_conflicts=True)
-    return DeadlineWarning.objects.count() - before
+    ops = connection.ops
+    warning, matter = DeadlineWarning._meta, Petition._meta
+    stages = ", ".join(["%s"] * len(STAFF_STAGES))
+    sql = (
+        f"INSERT INTO {ops.quote_name(warning.db_table)} (petition_id, stage, kind, due_on, created_at) "  # noqa: S608 -- names and placeholders only
+        f"SELECT id, stage, CASE WHEN due_on < %s THEN %s ELSE %s END, due_on, %s "
+        f"FROM {ops.quote_name(matter.db_table)} "
+        f"WHERE stage IN ({stages}) AND due_on IS NOT NULL AND due_on <= %s "
+        "ON CONFLICT DO NOTHING"
+    )
+    params = [
+        ops.adapt_datefield_value(today),
+        WarningKind.OVERDUE.value,
+        WarningKind.DUE_SOON.value,
+        ops.adapt_datetimefield_value(timezone.now()),
+        *STAFF_STAGES,
+        ops.adapt_datefield_value(today + datetime.timedelta(days=horizon)),
+    ]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        inserted: int = cursor.rowcount
+    return max(inserted, 0)
 
 
 def petition_fill_pending_deadlines() -> int:
