@@ -53,11 +53,8 @@ def main() -> None:
         names = [k[0] for k in rows if k[1] == scale and rows[k].get("kind") in {"page", "api", "search"}]
         for name in dict.fromkeys(names):
             cells, queries, oks = [], "", []
-            target = (
-                SEARCH_TARGET_MS
-                if rows.get((name, scale, bases[0]), {}).get("kind") == "search"
-                else PAGE_TARGET_MS
-            )
+            kinds = {rows[(name, scale, b)].get("kind") for b in bases if (name, scale, b) in rows}
+            target = SEARCH_TARGET_MS if "search" in kinds else PAGE_TARGET_MS
             for base in bases:
                 r = rows.get((name, scale, base))
                 if r is None:
