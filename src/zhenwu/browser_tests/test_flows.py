@@ -34,17 +34,14 @@ from pathlib import Path
 
 import docx
 import pytest
-from django.conf import settings
 from playwright.sync_api import Page, expect
 
 from zhenwu.browser_tests.conftest import Ui
+from zhenwu.testing.markers import sqlite_pass_only
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(
-        settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3",
-        reason="runs against SQLite in the first pass",
-    ),
+    sqlite_pass_only,
 ]
 
 NUMBER = re.compile(r"^\d{4}-HB-\d{6}$")

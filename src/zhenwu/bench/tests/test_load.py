@@ -13,17 +13,14 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from zhenwu.bench.load import KINDS, ROLE_CYCLE
 from zhenwu.testing.live import LiveInstance
+from zhenwu.testing.markers import sqlite_pass_only
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(
-        settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3",
-        reason="runs against SQLite in the first pass",
-    ),
+    sqlite_pass_only,
 ]
 
 CLIENTS = 5

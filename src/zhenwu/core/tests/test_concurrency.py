@@ -13,16 +13,13 @@ output has neither "database is locked" nor a traceback.
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from zhenwu.testing.live import SubmissionLoad, check_acks, live_instance, read_database
+from zhenwu.testing.markers import sqlite_pass_only
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(
-        settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3",
-        reason="runs against SQLite in the first pass",
-    ),
+    sqlite_pass_only,
 ]
 
 CLIENTS_OFFICE = 6

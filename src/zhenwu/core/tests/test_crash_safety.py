@@ -25,7 +25,6 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from zhenwu.core.choices import OutboxStatus
 from zhenwu.testing.live import (
@@ -36,13 +35,11 @@ from zhenwu.testing.live import (
     read_database,
     wait_for,
 )
+from zhenwu.testing.markers import sqlite_pass_only
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(
-        settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3",
-        reason="runs against SQLite in the first pass",
-    ),
+    sqlite_pass_only,
 ]
 
 MESSAGES = 30
