@@ -826,12 +826,6 @@ def _server_env(var_dir: Path, database_url: str | None) -> dict[str, str]:
     return env
 
 
-def _collect_static(instance: LiveInstance) -> None:
-    """Production settings serve hashed static files: collect them once, as ``make run`` does."""
-    if not (instance.var_dir / "static" / "staticfiles.json").exists():
-        instance.manage("collectstatic", "--noinput", "--verbosity", "0")
-
-
 def run_load(
     dataset: Dataset,
     *,
@@ -851,7 +845,7 @@ def run_load(
     instance = LiveInstance(var_dir, env=_server_env(var_dir, database_url))
     prepared = prepare(dataset, clients)
     try:
-        _collect_static(instance)
+        instance.collect_static()
         try:
             instance.start(scheduler=False)
             problems = preflight(prepared.clients, instance.port)

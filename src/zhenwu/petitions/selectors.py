@@ -26,7 +26,7 @@ def petition_scope_q(user: User, action: str) -> Q:
 
     Written as ``unit_id IN (subtree ids)`` rather than joins on the unit paths: the foreign-key
     indexes answer them, and a township's count over 10^5 matters drops from ~90 ms to ~3 ms
-    (make bench). The ids are read first (one more query, below).
+    (make bench). The ids are read first, once per unit object (``_subtree_ids``).
     """
     if not role_allows(user, action):
         return Q(pk__in=[])
@@ -40,11 +40,22 @@ def petition_scope_q(user: User, action: str) -> Q:
     # subquery: with ``unit_id IN (SELECT …) OR handling_unit_id IN (SELECT …)`` PostgreSQL could not
     # use the two indexes and read all 10^6 matters of a province for a township (2.6 s a page,
     # ``make bench``); with two lists it combines the two index scans.
-    subtree = list(Unit.objects.filter(unit_subtree_q(home.path)).values_list("pk", flat=True))
+    subtree = _subtree_ids(home)
     mine = Q(unit_id__in=subtree) | Q(handling_unit_id__in=subtree)
     # The accused unit, or any unit above the user's, accused: the user's unit is inside it.
     accusing_here = Unit.objects.filter(path__in=[*home.ancestor_paths(), home.path]).values("pk")
     return mine & ~Q(accused_unit_id__in=accusing_here) & ~shield
+
+
+def _subtree_ids(unit: Unit) -> list[int]:
+    """The ids of ``unit`` and every unit below it, read once per unit object (a request's
+    ``user.unit``): a page calls ``petition_list`` several times (dashboard panels, links, related
+    matters), and the subtree does not change within a request."""
+    cached: list[int] | None = getattr(unit, "_subtree_ids", None)
+    if cached is None:
+        cached = list(Unit.objects.filter(unit_subtree_q(unit.path)).values_list("pk", flat=True))
+        unit._subtree_ids = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def petition_list(*, user: User, action: str) -> QuerySet[Petition]:
