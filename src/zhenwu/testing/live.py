@@ -154,9 +154,14 @@ class LiveInstance:
         shutil.copyfile(template, self.database)
 
     def collect_static(self) -> None:
-        """The instance's ``collectstatic`` (hashed, compressed files: seconds), cached between runs."""
+        """The instance's ``collectstatic`` (hashed, compressed files: seconds), cached between runs.
+
+        Idempotent: a var dir that already holds the collected files (their manifest) is left as is.
+        """
         cache = Path(tempfile.gettempdir()) / f"zhenwu-live-static-{_static_key()}"
         target = self.var_dir / "static"
+        if (target / "staticfiles.json").exists():
+            return
         with open(f"{cache}.lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             if not cache.exists():
