@@ -56,10 +56,14 @@ def test_load_run_on_the_tiny_dataset_answers_every_request(tmp_path: Path) -> N
     assert result["requests_per_s"] > 0
     assert set(result["kinds"]) == KINDS
     assert all(kind["requests"] > 0 for kind in result["kinds"].values())
-    # The server's own time of each kind, from its access log. A request's server time is part of
-    # the client's wait, so no server time exceeds the slowest wait of its kind (medians of a few
-    # samples may cross, their samples differ); 1 ms for the log's rounding.
-    assert all(0 < kind["server_p50_ms"] <= kind["max_ms"] + 1 for kind in result["kinds"].values())
+    # The server's own time of each kind, read from its access log, is there for every kind. It is
+    # not bounded by the client's wait: gunicorn reads its clock after the last byte is written,
+    # and under load its thread can wait for a core in between while the client has already read
+    # the answer (a CI run logged a 78.6 ms POST whose client saw 75.1 ms).
+    assert all(
+        0 < kind["server_p50_ms"] <= kind["server_p95_ms"] <= kind["server_p99_ms"]
+        for kind in result["kinds"].values()
+    )
     assert result["roles"] == dict.fromkeys(ROLE_CYCLE[:CLIENTS], 1)
     assert (result["workers"], result["threads"]) == (2, 4)
     assert 0 < result["latency"]["p50_ms"] <= result["latency"]["p95_ms"] <= result["latency"]["p99_ms"]
