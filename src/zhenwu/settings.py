@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.forms",  # the built-in widget templates, for FORM_RENDERER below
     "django_tasks",
     "django_tasks_db",
     "template_partials",
@@ -112,6 +113,10 @@ TEMPLATES = [
         },
     },
 ]
+
+# Forms render through the project's template engine, so src/zhenwu/templates/django/forms/ can
+# replace a built-in widget template (select.html: its options inline, for speed).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # --- Database -------------------------------------------------------------------------------
 DATABASES = {
