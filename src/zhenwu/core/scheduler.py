@@ -33,7 +33,7 @@ _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 #: Claimed slots are kept this long (to see what ran), then pruned.
 SLOT_RETENTION = datetime.timedelta(days=7)
 #: core's own task modules (core keeps them in packages, not in a top-level ``tasks`` module).
-CORE_TASK_MODULES = ("zhenwu.core.notifications.tasks",)
+CORE_TASK_MODULES = ("zhenwu.core.notifications.tasks", "zhenwu.core.maintenance.tasks")
 
 
 @dataclass(frozen=True)

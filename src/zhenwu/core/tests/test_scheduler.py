@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.test import override_settings
+from django.utils import timezone
 from django_tasks import task
 
 from zhenwu.core import context, scheduler
@@ -172,3 +173,45 @@ def test_loop_stops_cleanly_on_sigterm() -> None:
     assert time.monotonic() - started < 10  # woke from its 30 s sleep
     assert "enqueued notifications.deliver_due" in out.getvalue()
     assert signal.getsignal(signal.SIGTERM) is original  # handlers put back
+
+
+def test_planner_statistics_are_refreshed_every_night(registry: dict[str, PeriodicJob]) -> None:
+    job = registry["core.database_statistics"]
+    assert job.every == datetime.timedelta(days=1)
+    # 03:00 in Asia/Shanghai.
+    run = job.slot_for(datetime.datetime(2026, 12, 2, 12, 0, tzinfo=datetime.UTC)) + job.every
+    assert timezone.localtime(run).strftime("%H:%M") == "03:00"
+
+
+@pytest.mark.django_db
+def test_planner_statistics_refresh_writes_sqlite_stat1(world: Any) -> None:
+    from django.db import connection
+
+    from zhenwu.core.maintenance.tasks import refresh_database_statistics
+
+    refreshed = refresh_database_statistics.call()
+    if connection.vendor != "sqlite":
+        assert refreshed is False  # PostgreSQL's autovacuum keeps its own
+        return
+    assert refreshed is True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM sqlite_stat1 WHERE tbl = 'core_unit'")
+        assert cursor.fetchone()[0] > 0
+
+
+def test_planner_statistics_are_refreshed_after_a_migrate_that_applied_something(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from django.apps import apps
+
+    from zhenwu.core import apps as core_apps
+    from zhenwu.core.maintenance import tasks as maintenance
+
+    calls: list[str] = []
+    monkeypatch.setattr(maintenance, "database_statistics_refresh", calls.append)
+    config = apps.get_app_config("core")
+    core_apps._refresh_statistics_after_migrate(config, using="default", plan=[])  # nothing to apply
+    core_apps._refresh_statistics_after_migrate(config, using="default")  # flush sends no plan
+    assert calls == []
+    core_apps._refresh_statistics_after_migrate(config, using="other", plan=[("migration", False)])
+    assert calls == ["other"]
