@@ -18,7 +18,7 @@ from zhenwu.core.models import Unit, User
 from zhenwu.core.models.units import unit_subtree_q
 from zhenwu.core.scoping import Action, has_instance_scope, role_allows
 from zhenwu.petitions.choices import EventKind
-from zhenwu.petitions.models import STAFF_STAGES, Petition, PetitionEvent, PetitionLink
+from zhenwu.petitions.models import STAFF_STAGES, Petition, PetitionEvent, PetitionLink, Recusal
 
 
 def petition_scope_q(user: User, action: str) -> Q:
@@ -30,7 +30,10 @@ def petition_scope_q(user: User, action: str) -> Q:
     """
     if not role_allows(user, action):
         return Q(pk__in=[])
-    shield = Q(accused_user=user) | Q(recusals__user=user)
+    # The recusals as one uncorrelated ``id IN (SELECT …)`` (read once per query; usually empty),
+    # not ``recusals__user`` (a correlated EXISTS probed for every row the query walks).
+    recused = Recusal.objects.filter(user=user).values("petition_id")
+    shield = Q(accused_user=user) | Q(pk__in=recused)
     if has_instance_scope(user):
         return ~shield
     if user.unit is None:
