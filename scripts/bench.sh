@@ -6,8 +6,8 @@
 # var/bench/ to start over). Prints one JSON line per scenario and appends them to
 # var/bench/results.jsonl. Settings: BENCH_DATABASES ("sqlite postgresql"), BENCH_SCALES ("township
 # county province"), BENCH_REPEAT (30), BENCH_LOAD_SECONDS (60: the HTTP load run at county scale;
-# 0 skips it), BENCH_ONLY (run only scenarios whose name contains it), BENCH_GENERATE_ONLY=1 (build
-# the datasets and stop).
+# 0 skips it), BENCH_ONLY (run only scenarios whose name contains it, or one of several words,
+# comma-separated), BENCH_GENERATE_ONLY=1 (build the datasets and stop).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -24,7 +24,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--scale", choices=list(data.SCALES), default="county")
         parser.add_argument("--repeat", type=int, default=30, help="timed runs per scenario")
-        parser.add_argument("--only", default="", help="run only scenarios whose name contains this")
+        parser.add_argument(
+            "--only",
+            default="",
+            help="run only scenarios whose name contains this (or one of these, comma-separated)",
+        )
         parser.add_argument("--generate-only", action="store_true", help="build the dataset and stop")
         parser.add_argument("--no-export", action="store_true", help="skip the .xlsx export")
         parser.add_argument("--load", action="store_true", help="also run the HTTP load run")
