@@ -1,4 +1,5 @@
-"""Long lists remember their count for a minute (per person and query); short ones count exactly."""
+"""Long lists remember their count for a minute (per person and query); short ones count exactly;
+deep pages read their ids first."""
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -55,3 +56,45 @@ def test_short_list_is_counted_exactly(world: World, monkeypatch: pytest.MonkeyP
     assert page_count(world.user("admin")) == before
     add_unit(world, 2)
     assert page_count(world.user("admin")) == before + 1
+
+
+def page_of(query_set: object, number: int, per_page: int = 3) -> list[int]:
+    request = RequestFactory().get(f"/units/?page={number}")
+    request.user = AnonymousUser()
+    return [unit.pk for unit in common.paginate(request, query_set, per_page=per_page)]  # type: ignore[arg-type]
+
+
+def test_deep_pages_read_ids_first_and_keep_the_order(
+    world: World, monkeypatch: pytest.MonkeyPatch, django_assert_num_queries: object
+) -> None:
+    for n in range(3):
+        add_unit(world, 10 + n)
+    ordered = Unit.objects.select_related("parent").order_by("-kind", "-pk")
+    ids = list(ordered.values_list("pk", flat=True))
+    pages = (len(ids) + 2) // 3
+    assert pages >= 3
+    # Shallow pages: one slice of the queryset (plus the count).
+    monkeypatch.setattr(common, "DEFERRED_JOIN_OFFSET", 10_000)
+    shallow = [page_of(ordered, n) for n in range(1, pages + 1)]
+    # Every page from the second on (offset 3) in two steps: the same rows in the same order.
+    monkeypatch.setattr(common, "DEFERRED_JOIN_OFFSET", 3)
+    deep = [page_of(ordered, n) for n in range(1, pages + 1)]
+    assert deep == shallow
+    assert [pk for page in deep for pk in page] == ids
+    # Count, ids, rows (the joined parent comes with the rows: no query per row).
+    request = RequestFactory().get("/units/?page=2")
+    request.user = AnonymousUser()
+    with django_assert_num_queries(3):  # type: ignore[operator]
+        page = common.paginate(request, ordered, per_page=3)
+        units = [unit for unit in page if isinstance(unit, Unit)]
+        assert len(units) == 3 and [u.parent_id for u in units] == [
+            u.parent.pk if u.parent else None for u in units
+        ]
+
+
+def test_pk_url_builds_what_reverse_builds() -> None:
+    from django.urls import reverse
+
+    detail = common.pk_url("petitions:detail")
+    for pk in (1, 42, 2_000_000):
+        assert detail(pk) == reverse("petitions:detail", args=[pk])

@@ -14,6 +14,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.functional import Promise, cached_property
 from django.utils.http import content_disposition_header
 
@@ -48,11 +49,26 @@ def request_user(request: HttpRequest) -> User:
     return user
 
 
+#: An id no table reaches; ``pk_url`` reverses the route once with it and splices real ids in.
+_PK_MARKER = 2_147_483_647
+
+
+def pk_url(viewname: str) -> Callable[[int], str]:
+    """``pk → URL`` of ``viewname`` (a route with one integer argument), reversed once: a list
+    links each of its rows, and ``reverse()`` (or ``{% url %}``) per row cost ~0.1 ms each."""
+    url = reverse(viewname, args=[_PK_MARKER])
+    head, marker, tail = url.partition(str(_PK_MARKER))
+    assert marker, url  # noqa: S101 -- the route must print its argument as given
+    return lambda pk: f"{head}{int(pk)}{tail}"
+
+
 #: A list with more rows than this keeps its count in the cache for ``COUNT_CACHE_SECONDS``: counting
 #: 10^5 matters through the scope rules takes 100-200 ms on SQLite, paging through them should not
 #: pay it on every page. Shorter lists are always counted exactly.
 LARGE_COUNT = 10_000
 COUNT_CACHE_SECONDS = 60
+#: From this row on a page of a queryset reads its rows in two steps (``page``).
+DEFERRED_JOIN_OFFSET = 1_000
 
 
 class RememberedCountPaginator(Paginator):
@@ -76,6 +92,27 @@ class RememberedCountPaginator(Paginator):
         if exact > LARGE_COUNT:
             cache.set(self.cache_key, exact, COUNT_CACHE_SECONDS)
         return exact
+
+    def page(self, number: Any) -> Page[Any]:
+        """Page ``number``; a deep page of a queryset first reads only its rows' ids, then the rows.
+
+        ``OFFSET`` makes the database walk every row before the page. Asking only for the ids lets
+        it walk an index instead of the table (a county office's page 1,500: ~400 ms → ~70 ms on
+        SQLite with the ledger's covering index, ``make bench``); the 50 rows are then read by id,
+        with the queryset's joins and prefetches, and put back in the list's order.
+        """
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        rows = self.object_list
+        if bottom < DEFERRED_JOIN_OFFSET or not isinstance(rows, QuerySet):
+            return Page(rows[bottom:top], number, self)
+        ids = list(rows.values_list("pk", flat=True)[bottom:top])
+        found = {row.pk: row for row in rows.filter(pk__in=ids).order_by()}
+        # A row deleted between the two reads is left out rather than failing the page.
+        return Page([found[pk] for pk in ids if pk in found], number, self)
 
 
 def paginate(request: HttpRequest, queryset: "QuerySet[Any]", per_page: int = PER_PAGE) -> Page[Model]:
