@@ -146,19 +146,12 @@ PARTIES_ATTR = "ledger_parties"
 
 
 def ledger_rows(queryset: P) -> P:
-    """The columns the list shows, with units, category and petitioners in a fixed number of queries
-    (one for the matters, one for all their petitioners: ``petition.ledger_parties``)."""
+    """The columns the list shows, with units, category and petitioners' names in a fixed number of
+    queries (one for the matters, one for all their petitioners: ``petition.ledger_parties``). The
+    encrypted ID numbers and phones stay unread: a list shows names only (the export reads its own)."""
     parties = (
         PetitionParty.objects.select_related("petitioner")
-        .only(
-            "id",
-            "petition_id",
-            "is_representative",
-            "petitioner__id",
-            "petitioner__name",
-            "petitioner__id_number",
-            "petitioner__phone",
-        )
+        .only("id", "petition_id", "is_representative", "petitioner__id", "petitioner__name")
         .order_by("-is_representative", "id")
     )
     return (
@@ -198,14 +191,6 @@ def _petitioners(petition: Petition) -> list[Petitioner]:
 def ledger_petitioner_names(petition: Petition, *, unmasked: bool = False) -> str:
     """张*明、李* (representatives first); real names only when the caller has authorised it."""
     return join_names((p.name for p in _petitioners(petition)), unmasked=unmasked)
-
-
-def ledger_petitioner_id_numbers(petition: Petition, *, unmasked: bool = False) -> str:
-    return join_id_numbers((p.id_number for p in _petitioners(petition)), unmasked=unmasked)
-
-
-def ledger_petitioner_phones(petition: Petition, *, unmasked: bool = False) -> str:
-    return join_phones((p.phone for p in _petitioners(petition)), unmasked=unmasked)
 
 
 def is_overdue(stage: str, due_on: datetime.date | None, today: datetime.date) -> bool:

@@ -373,6 +373,21 @@ def test_list_first_time_badge_and_due_state(world: World, client: Client) -> No
     assert row.petition.first_time and row.due.state == "due_soon"
 
 
+def test_list_row_cells_in_either_language(world: World, client: Client) -> None:
+    """The row's link, local date and badges are prepared in Python and cached per language."""
+    petition, _ = register(world.user("office"), world.township, received_at=at("2026-03-18", hour=23))
+    login(client, world, "office")
+    zh = page(client, "petitions:list").content.decode()
+    detail = reverse("petitions:detail", args=[petition.pk])
+    assert f'<a href="{detail}">{petition.number}</a>' in zh
+    assert "<td>2026-03-18</td>" in zh  # 23:00 local time, already the next day in UTC
+    assert '<span class="badge badge-warn">已登记</span>' in zh
+    assert '<time datetime="2026-04-02">2026-04-02</time> <span class="badge badge-warn">' in zh
+    client.post(reverse("set_language"), {"language": "en", "next": reverse("petitions:list")})
+    en = client.get(reverse("petitions:list")).content.decode()
+    assert '<span class="badge badge-warn">Registered</span>' in en and "已登记" not in en
+
+
 def _grow(world: World, n: int) -> None:
     for i in range(n):
         register(
