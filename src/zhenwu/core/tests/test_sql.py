@@ -1,0 +1,40 @@
+"""``InIdList``: a column among a list of ids, the list bound as one parameter."""
+
+import pytest
+from django.db import connection
+from django.db.models import Q
+from django.test.utils import CaptureQueriesContext
+
+from zhenwu.core.models import Unit
+from zhenwu.core.sql import InIdList
+from zhenwu.testing.world import World
+
+pytestmark = pytest.mark.django_db
+
+
+def test_matches_what_in_matches(world: World) -> None:
+    ids = [world.township.pk, world.village.pk, 10**9]
+    expected = set(Unit.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    assert set(Unit.objects.filter(InIdList("id", ids)).values_list("pk", flat=True)) == expected
+    assert expected == {world.township.pk, world.village.pk}
+    # With other conditions, on either side of an OR, and through a foreign key column.
+    either = Unit.objects.filter(Q(InIdList("id", [world.county.pk])) | Q(code=world.village.code))
+    assert set(either) == {world.county, world.village}
+    children = Unit.objects.filter(InIdList("parent_id", [world.township.pk]))
+    assert set(children) == set(Unit.objects.filter(parent=world.township))
+
+
+def test_the_list_is_one_parameter(world: World) -> None:
+    ids = list(Unit.objects.values_list("pk", flat=True))
+    assert len(ids) > 3
+    with CaptureQueriesContext(connection) as queries:
+        assert Unit.objects.filter(InIdList("id", ids)).count() == len(ids)
+    sql = queries.captured_queries[0]["sql"]
+    # Not one placeholder per id: an array, or a JSON text SQLite reads as a table.
+    assert ("= ANY(" in sql) if connection.vendor == "postgresql" else ("json_each(" in sql), sql
+
+
+def test_an_empty_list_matches_nothing(world: World) -> None:
+    assert not Unit.objects.filter(InIdList("id", [])).exists()
+    # An OR with another condition keeps the other side.
+    assert list(Unit.objects.filter(Q(InIdList("id", [])) | Q(pk=world.county.pk))) == [world.county]
