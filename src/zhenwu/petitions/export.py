@@ -1,9 +1,10 @@
 """The petition ledger as an .xlsx file, built in constant memory and streamed to the browser.
 
 Rows come from the database 2,000 at a time, each chunk with one query for its petitioners, go
-into openpyxl's write-only workbook, which spools each row to a temporary file at once, and the
-finished file is streamed in 64 KB blocks. Memory therefore does not grow with the number of rows:
-100,000 rows export like 100.
+into a streaming sheet writer (``core.xlsx_stream``; openpyxl's write-only mode took 53 s for
+100,000 rows) that deflates each row into a temporary file at once, and the finished file is
+streamed in 64 KB blocks. Memory therefore does not grow with the number of rows: 100,000 rows
+export like 100.
 
 The export reads plain tuples (``values_list``), not model instances: building two or three model
 objects per row costs more than writing the row, and the export has nothing else to do with them.
@@ -25,14 +26,9 @@ from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from zhenwu.core.views.common import XLSX_CONTENT_TYPE
+from zhenwu.core.xlsx_stream import XlsxStreamWriter
 from zhenwu.petitions.choices import IntakeChannel, Status
 from zhenwu.petitions.ledger import is_overdue, join_id_numbers, join_names, join_phones, response_days
 from zhenwu.petitions.models import Petition, PetitionParty
@@ -135,40 +131,18 @@ def ledger_xlsx_rows(
             ]
 
 
-def _safe(sheet: WriteOnlyWorksheet, value: Any) -> Any:
-    """Text exactly as typed: never a formula (=…), an error code (#N/A) or an invalid XML character."""
-    if not isinstance(value, str):
-        return value
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    if value[:1] in ("=", "#"):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.data_type = "s"
-        return cell
-    return value
-
-
 def ledger_xlsx_write(
     queryset: QuerySet[Petition], target: IO[bytes], *, unmasked: bool, today: datetime.date | None = None
 ) -> int:
-    """Write the ledger of ``queryset`` (already filtered and ordered) to ``target``; return the row count."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=str(_("Petition ledger"))[:31])
-    for index, (_title, width) in enumerate(COLUMNS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header: list[Any] = []
-    for title, _width in COLUMNS:
-        cell = WriteOnlyCell(sheet, value=str(title))
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    count = 0
-    for values in ledger_xlsx_rows(queryset, unmasked=unmasked, today=today):
-        sheet.append([_safe(sheet, value) for value in values])
-        count += 1
-    workbook.save(target)
-    return count
+    """Write the ledger of ``queryset`` (already filtered and ordered) to ``target``; return the row count.
+
+    Text is written as text, never read as a formula or an error code (``core.xlsx_stream``).
+    """
+    columns = [(str(title), width) for title, width in COLUMNS]
+    with XlsxStreamWriter(target, title=str(_("Petition ledger")), columns=columns) as sheet:
+        for values in ledger_xlsx_rows(queryset, unmasked=unmasked, today=today):
+            sheet.append(values)
+        return sheet.rows - 1
 
 
 def _spooled(queryset: QuerySet[Petition], *, unmasked: bool) -> IO[bytes]:
