@@ -1,7 +1,7 @@
 """A small worksheet writer shared by the .xlsx exports that are written cell by cell (summaries,
 rosters): text stays text, dates get a date format, columns are as wide as their contents.
 
-The petition ledger, which can hold 10^5 rows, streams in openpyxl's write-only mode instead
+The petition ledger, which can hold 10^5 rows, streams through ``core.xlsx_stream`` instead
 (``petitions/export.py``).
 """
 
