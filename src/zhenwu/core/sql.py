@@ -17,8 +17,11 @@ class InIdList(Func):
     ``Q(unit_id__in=ids)`` makes Django check, convert and bind each id as the queryset is built and
     again as it is compiled: with a county's ~400 unit ids that was ~6 ms a query, and a dashboard
     runs a dozen (``make bench``). The databases plan both forms the same way, through the column's
-    index. Use it only where it holds (a ``NOT`` of it leaves out rows whose column is NULL, like
-    SQL's ``NOT IN``); ``Q(InIdList("unit_id", ids))`` composes with other conditions.
+    index (given ``ANALYZE`` statistics on SQLite: ``core.maintenance.tasks``). ``json_each`` is
+    SQLite's JSON1, which Django's ``JSONField`` (used here) needs anyway.
+
+    A ``NOT`` of it leaves out rows whose column is NULL, like SQL's ``NOT IN``;
+    ``Q(InIdList("unit_id", ids))`` composes with other conditions.
     """
 
     output_field = BooleanField()
