@@ -295,18 +295,9 @@ class Petition(models.Model):
         indexes = [
             models.Index(fields=["unit", "status", "received_at"], name="petitions_unit_status_idx"),
             models.Index(fields=["handling_unit", "status"], name="petitions_handling_status_idx"),
-            # Deadlines (sweep, dashboard counts, overdue filter), with the scope's columns: a
-            # dashboard counts its matters from the index alone.
-            models.Index(
-                fields=["stage", "due_on", "unit", "handling_unit", "accused_unit", "accused_user"],
-                name="petitions_stage_due_scope_idx",
-            ),
-            # The default order, with the scope's columns: a deep page's ids (``OFFSET``) are read
-            # from the index alone (core/views/common.py: RememberedCountPaginator.page).
-            models.Index(
-                fields=["-received_at", "-id", "unit", "handling_unit", "accused_unit", "accused_user"],
-                name="petitions_received_scope_idx",
-            ),
+            # SQLite also gets this one and the next with the scope's columns (sqlite_indexes.py).
+            models.Index(fields=["stage", "due_on"], name="petitions_stage_due_idx"),
+            models.Index(fields=["-received_at", "-id"], name="petitions_received_idx"),
             models.Index(fields=["category", "received_at"], name="petitions_category_idx"),
             models.Index(fields=["channel", "received_at"], name="petitions_channel_idx"),
         ]

@@ -18,6 +18,7 @@ from zhenwu.petitions.search import (
     sqlite_search_triggers_create,
 )
 from zhenwu.petitions.selectors import petition_list
+from zhenwu.petitions.sqlite_indexes import SQLITE_SCOPE_INDEXES
 from zhenwu.petitions.tests.factories import at
 from zhenwu.testing.world import World
 
@@ -209,3 +210,19 @@ def test_sqlite_triggers_exist_and_can_be_recreated(matters: list[Petition]) -> 
     sqlite_search_triggers_create(connection)
     assert triggers() == expected
     assert found("养老") == {"养老保险"} and found("工资") == {"拖欠工资问题", "邻里纠纷"}
+
+
+@pytest.mark.django_db
+def test_scope_covering_indexes_on_sqlite_only() -> None:
+    """Migration 0004 creates them on SQLite (sqlite_indexes.py); PostgreSQL keeps the plain ones."""
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, "petitions_petition")
+    indexes = {name for name, details in constraints.items() if details["index"]}
+    assert {"petitions_received_idx", "petitions_stage_due_idx"} <= indexes
+    covering = set(SQLITE_SCOPE_INDEXES)
+    if connection.vendor != "sqlite":
+        assert not covering & indexes
+        return
+    # If this fails after a new migration, that migration rebuilt the table: call
+    # sqlite_scope_indexes_create (as for the triggers above).
+    assert covering <= indexes
