@@ -295,9 +295,7 @@ class Petition(models.Model):
         indexes = [
             models.Index(fields=["unit", "status", "received_at"], name="petitions_unit_status_idx"),
             models.Index(fields=["handling_unit", "status"], name="petitions_handling_status_idx"),
-            # SQLite also gets this one and the next with the scope's columns (sqlite_indexes.py).
-            models.Index(fields=["stage", "due_on"], name="petitions_stage_due_idx"),
-            models.Index(fields=["-received_at", "-id"], name="petitions_received_idx"),
+            # The deadline and date-order indexes differ per database: petitions/vendor_indexes.py.
             models.Index(fields=["category", "received_at"], name="petitions_category_idx"),
             models.Index(fields=["channel", "received_at"], name="petitions_channel_idx"),
         ]

@@ -18,8 +18,8 @@ from zhenwu.petitions.search import (
     sqlite_search_triggers_create,
 )
 from zhenwu.petitions.selectors import petition_list
-from zhenwu.petitions.sqlite_indexes import SQLITE_SCOPE_INDEXES
 from zhenwu.petitions.tests.factories import at
+from zhenwu.petitions.vendor_indexes import VENDOR_INDEXES
 from zhenwu.testing.world import World
 
 _numbers = itertools.count(1)
@@ -213,16 +213,14 @@ def test_sqlite_triggers_exist_and_can_be_recreated(matters: list[Petition]) -> 
 
 
 @pytest.mark.django_db
-def test_scope_covering_indexes_on_sqlite_only() -> None:
-    """Migration 0004 creates them on SQLite (sqlite_indexes.py); PostgreSQL keeps the plain ones."""
+def test_date_order_and_deadline_indexes_per_database() -> None:
+    """Migration 0004 (vendor_indexes.py): SQLite has the covering ones only, PostgreSQL the plain."""
     with connection.cursor() as cursor:
         constraints = connection.introspection.get_constraints(cursor, "petitions_petition")
     indexes = {name for name, details in constraints.items() if details["index"]}
-    assert {"petitions_received_idx", "petitions_stage_due_idx"} <= indexes
-    covering = set(SQLITE_SCOPE_INDEXES)
-    if connection.vendor != "sqlite":
-        assert not covering & indexes
-        return
-    # If this fails after a new migration, that migration rebuilt the table: call
-    # sqlite_scope_indexes_create (as for the triggers above).
-    assert covering <= indexes
+    expected = set(VENDOR_INDEXES[connection.vendor])
+    others = {name for names in VENDOR_INDEXES.values() for name in names} - expected
+    # If this fails on SQLite after a new migration, that migration rebuilt the table: call
+    # vendor_indexes_create (as for the triggers above).
+    assert expected <= indexes
+    assert not others & indexes
