@@ -5,9 +5,11 @@
   and a dashboard's deadline counts are read from the index alone: a county office's page 1,501
   took ~400 ms and takes ~110 ms (``make bench``). With the plain indexes beside them, SQLite
   sometimes chose a plain one and read the table (a dashboard 78 → 100 ms), so it has only these.
-- **PostgreSQL** keeps the plain ``(stage, due_on)`` and ``(received_at DESC, id DESC)``: with the
-  covering ones its planner walked the ledger in date order and computed the full-text match of
-  every row it passed (a county office's search at province scale: 0.27 s → 2.1 s).
+- **PostgreSQL** keeps the plain ``(stage, due_on)`` and ``(received_at DESC, id DESC)``. With the
+  covering ones its planner walked the ledger in date order computing every row's full-text match
+  (a county office's search at province scale: 2.1 s); it does the same through the plain date
+  index once its statistics are fresh (docs/performance.md), so the covering ones are not the
+  cause there, but they did not help either and PostgreSQL was measured without them.
 
 Django cannot declare an index for one database, so ``Petition.Meta`` declares neither and
 migration 0004 makes them (on PostgreSQL the plain ones are those migration 0001 created). Django
