@@ -138,6 +138,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
 
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No JIT: PostgreSQL compiles a query whose estimated cost passes jit_above_cost, and for a
+    # search's count in a province that took ~230 ms to save a few (make bench, docs/performance.md).
+    # zhenwu's queries are short; the longest (exports) read rows, which JIT does not speed up.
+    # An ``options`` in DATABASE_URL comes after this one, so ``?options=-c%20jit%3Don`` still wins.
+    pg_options = DATABASES["default"].setdefault("OPTIONS", {})
+    pg_options["options"] = f"-c jit=off {pg_options.get('options', '')}".strip()
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"
 

@@ -12,6 +12,7 @@ import unicodedata
 from typing import Any
 from urllib.parse import quote
 
+from django.db.models import OrderBy
 from django.http import FileResponse, HttpRequest, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,6 +21,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from ninja.responses import Status
 
+from zhenwu.core.api.pagination import BoundedPageNumberPagination
 from zhenwu.core.api.schemas import ERRORS, ErrorOut, UnitRef, api_user
 from zhenwu.core.downloads import protect_stored_file
 from zhenwu.core.exceptions import NotFound, ValidationFailed
@@ -39,6 +41,7 @@ from zhenwu.petitions.choices import DeclineRoute, DocumentKind, EventKind, Inta
 from zhenwu.petitions.choices import Status as PetitionStatus
 from zhenwu.petitions.ledger import (
     SORTS,
+    ledger_few_rows_order,
     ledger_filter,
     ledger_is_overdue,
     ledger_petitioner_names,
@@ -538,8 +541,18 @@ def _matter(request: HttpRequest, petition_id: int) -> tuple[User, Petition]:
 # --- the ledger and one matter --------------------------------------------------------------------
 
 
+class LedgerPagination(BoundedPageNumberPagination):
+    """A search with few matches is sorted after matching, as on the ledger page."""
+
+    def few_rows_order(self, **params: Any) -> list[OrderBy] | None:
+        filters = params.get("filters")
+        if not isinstance(filters, PetitionFilter):
+            return None
+        return ledger_few_rows_order(q=filters.q, sort=filters.sort)
+
+
 @router.get("/petitions", response={200: list[PetitionListOut], **ERRORS}, summary="List and search matters")
-@paginate
+@paginate(LedgerPagination)
 def list_petitions(request: HttpRequest, filters: Query[PetitionFilter]) -> object:
     user = api_user(request)
     errors: dict[str, list[str]] = {}

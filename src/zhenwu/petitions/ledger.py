@@ -19,6 +19,7 @@ from zhenwu.core.forms import UnitCodeField
 from zhenwu.core.models import Unit, User
 from zhenwu.core.models.units import unit_subtree_q
 from zhenwu.core.personal_data import mask_id_number, mask_name, mask_phone
+from zhenwu.core.sql import Unindexed
 from zhenwu.petitions.choices import IntakeChannel, Status
 from zhenwu.petitions.models import STAFF_STAGES, Category, Petition, Petitioner, PetitionParty
 from zhenwu.petitions.search import petition_search_filter, search_query_tokens
@@ -85,17 +86,28 @@ def _local_midnight(day: datetime.date) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time.min, tzinfo=timezone.get_current_timezone())
 
 
-def ledger_order(sort: str) -> list[OrderBy]:
-    """The ORDER BY of a whitelisted sort (an unknown one gives the default), ties broken by id."""
+def ledger_order(sort: str, *, indexed: bool = True) -> list[OrderBy]:
+    """The ORDER BY of a whitelisted sort (an unknown one gives the default), ties broken by id.
+
+    ``indexed=False``: the same order, written so that no index serves it (``core.sql.Unindexed``):
+    a search's page when it has few matches (``ledger_few_rows_order``).
+    """
     if sort not in SORTS:
         sort = DEFAULT_SORT
     name = sort.removeprefix("-")
     # Matters without a running deadline sort last either way (SQLite and PostgreSQL differ); the
     # other columns are never null and keep the plain ORDER BY that their indexes serve.
     nulls_last = True if name == "due_on" else None
+    column = F(name) if indexed else Unindexed(name)
     if sort.startswith("-"):
-        return [F(name).desc(nulls_last=nulls_last), F("id").desc()]
-    return [F(name).asc(nulls_last=nulls_last), F("id").asc()]
+        return [column.desc(nulls_last=nulls_last), F("id").desc()]
+    return [column.asc(nulls_last=nulls_last), F("id").asc()]
+
+
+def ledger_few_rows_order(*, q: str, sort: str) -> list[OrderBy] | None:
+    """The order of a search's page when the search has few matches
+    (``core.views.common.order_few_rows``); None without a search, whose lists keep their index."""
+    return ledger_order(sort, indexed=False) if q.strip() else None
 
 
 def ledger_filter(

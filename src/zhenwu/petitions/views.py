@@ -76,7 +76,13 @@ from zhenwu.petitions.forms import (
     ReasonForm,
     RecuseForm,
 )
-from zhenwu.petitions.ledger import LedgerFilterForm, ledger_filter, ledger_petitioner_names, ledger_rows
+from zhenwu.petitions.ledger import (
+    LedgerFilterForm,
+    ledger_few_rows_order,
+    ledger_filter,
+    ledger_petitioner_names,
+    ledger_rows,
+)
 from zhenwu.petitions.models import STAFF_STAGES, Attachment, Petition, PetitionEvent, PetitionParty
 from zhenwu.petitions.search import petition_search_filter
 from zhenwu.petitions.selectors import (
@@ -174,7 +180,12 @@ def petition_list_view(request: HttpRequest) -> HttpResponse:
     filters = LedgerFilterForm(request.GET or None, user=user)
     # ``ledger_rows`` loads only the ledger's columns; the first-time flag rides along as an annotation.
     rows_queryset = ledger_rows(_ledger_queryset(user, Action.PETITION_VIEW, filters))
-    page_obj = paginate(request, rows_queryset.annotate(first_time=F("is_first_time")))
+    chosen = filters.ledger_filters()
+    page_obj = paginate(
+        request,
+        rows_queryset.annotate(first_time=F("is_first_time")),
+        few_rows_order=ledger_few_rows_order(q=chosen.get("q", ""), sort=chosen.get("sort", "")),
+    )
     today = timezone.localdate()
     detail_url = pk_url("petitions:detail")
     rows = [

@@ -92,6 +92,30 @@ def test_deep_pages_read_ids_first_and_keep_the_order(
         ]
 
 
+def few_rows_pages(per_page: int = 3) -> list[list[int]]:
+    """Every page of the units by id, with ``-pk`` as the order for few rows."""
+    request = RequestFactory().get("/units/")
+    request.user = AnonymousUser()
+    paginator = common.paginate(
+        request, Unit.objects.order_by("pk"), per_page=per_page, few_rows_order=["-pk"]
+    ).paginator
+    return [[unit.pk for unit in paginator.page(n)] for n in paginator.page_range]
+
+
+def test_a_short_list_takes_its_few_rows_order(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    ids = list(Unit.objects.order_by("pk").values_list("pk", flat=True))
+    assert len(ids) > 3
+    flat = [pk for page in few_rows_pages() for pk in page]
+    assert flat == ids[::-1]
+    # Deep pages (ids first) keep it too.
+    monkeypatch.setattr(common, "DEFERRED_JOIN_OFFSET", 3)
+    assert [pk for page in few_rows_pages() for pk in page] == ids[::-1]
+    # A long list keeps its own order (the one its index serves).
+    cache.clear()
+    monkeypatch.setattr(common, "LARGE_COUNT", len(ids) - 1)
+    assert [pk for page in few_rows_pages() for pk in page] == ids
+
+
 def test_pk_url_builds_what_reverse_builds() -> None:
     from django.urls import reverse
 

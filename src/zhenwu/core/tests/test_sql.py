@@ -1,4 +1,5 @@
-"""``InIdList``: a column among a list of ids, the list bound as one parameter."""
+"""``InIdList``: a column among a list of ids, the list bound as one parameter. ``Unindexed``: a
+column as an expression that sorts the same. PostgreSQL connections run without JIT."""
 
 import pytest
 from django.db import connection
@@ -6,7 +7,7 @@ from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 
 from zhenwu.core.models import Unit
-from zhenwu.core.sql import InIdList
+from zhenwu.core.sql import InIdList, Unindexed
 from zhenwu.testing.world import World
 
 pytestmark = pytest.mark.django_db
@@ -38,3 +39,18 @@ def test_an_empty_list_matches_nothing(world: World) -> None:
     assert not Unit.objects.filter(InIdList("id", [])).exists()
     # An OR with another condition keeps the other side.
     assert list(Unit.objects.filter(Q(InIdList("id", [])) | Q(pk=world.county.pk))) == [world.county]
+
+
+def test_unindexed_sorts_like_the_column(world: World) -> None:
+    by_path = list(Unit.objects.order_by("-path", "id").values_list("pk", flat=True))
+    assert len(by_path) > 3
+    assert list(Unit.objects.order_by(Unindexed("path").desc(), "id").values_list("pk", flat=True)) == by_path
+    sql = str(Unit.objects.order_by(Unindexed("path").asc()).query)
+    assert 'ORDER BY COALESCE("core_unit"."path", "core_unit"."path") ASC' in sql
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL setting")
+def test_postgresql_connections_run_without_jit() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone() == ("off",)

@@ -1,13 +1,18 @@
 """Chinese full-text search: bigram tokens, the per-vendor index (FTS5 / GIN), and its upkeep."""
 
 import itertools
+from typing import Any
 
 import pytest
 from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from zhenwu.core.models import Unit
 from zhenwu.core.scoping import Action
+from zhenwu.core.views import common
 from zhenwu.petitions.choices import IntakeChannel
+from zhenwu.petitions.ledger import SORTS, ledger_order
 from zhenwu.petitions.models import Petition
 from zhenwu.petitions.search import (
     MAX_TOKENS,
@@ -224,3 +229,77 @@ def test_date_order_and_deadline_indexes_per_database() -> None:
     # vendor_indexes_create (as for the triggers above).
     assert expected <= indexes
     assert not others & indexes
+
+
+# --- a search's page: few matches are sorted after matching ----------------------------------------
+
+
+@pytest.fixture
+def dated(world: World) -> list[Petition]:
+    """Six matters that mention 工资, received on different days, some with deadlines, one without."""
+    made = Petition.objects.bulk_create(
+        [
+            petition(
+                world.township,
+                summary=f"拖欠工资{n}",
+                received_at=at(f"2026-03-{day:02d}"),
+                due_on=None if n == 3 else at(f"2026-04-{10 + (n * 7) % 5:02d}").date(),
+                stage="conclude",
+            )
+            for n, day in enumerate((5, 1, 9, 9, 3, 7))
+        ]
+    )
+    Petition.objects.bulk_create([petition(world.township, summary="道路修缮", content="村道破损。")])
+    return made
+
+
+def _ordered(sort: str, *, indexed: bool) -> list[int]:
+    queryset = petition_search_filter(Petition.objects.all(), "工资")
+    return list(queryset.order_by(*ledger_order(sort, indexed=indexed)).values_list("pk", flat=True))
+
+
+@pytest.mark.parametrize("sort", sorted(SORTS))
+def test_the_unindexed_order_is_the_same_order(dated: list[Petition], sort: str) -> None:
+    indexed = _ordered(sort, indexed=True)
+    assert len(indexed) == len(dated)
+    assert _ordered(sort, indexed=False) == indexed
+
+
+def _page_sql(client: Client, url: str) -> tuple[Any, list[str]]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return response, [q["sql"] for q in queries.captured_queries if "petitions_petition" in q["sql"]]
+
+
+def _sorted_after_matching(sqls: list[str]) -> bool:
+    return any('ORDER BY COALESCE("petitions_petition"."received_at"' in sql for sql in sqls)
+
+
+@pytest.mark.parametrize("url", ["/petitions/?q=工资", "/api/petitions?q=工资"])
+def test_a_search_with_few_matches_is_sorted_after_matching(
+    world: World, dated: list[Petition], url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = Client()
+    client.force_login(world.user("office"))
+    newest_first = sorted(dated, key=lambda p: (p.received_at, p.pk), reverse=True)
+    expected = [p.number for p in newest_first]
+
+    response, sqls = _page_sql(client, url)
+    assert _sorted_after_matching(sqls), sqls
+    if url.startswith("/api/"):
+        assert response.json()["count"] == len(dated)
+        assert [item["number"] for item in response.json()["items"]] == expected
+    else:
+        assert [row.petition.number for row in response.context["rows"]] == expected
+
+    # More matches than LARGE_COUNT: the page walks the date index as the ledger does.
+    monkeypatch.setattr(common, "LARGE_COUNT", len(dated) - 1)
+    response, sqls = _page_sql(client, url + "&sort=-received_at")
+    assert not _sorted_after_matching(sqls), sqls
+    assert any('ORDER BY "petitions_petition"."received_at" DESC' in sql for sql in sqls), sqls
+
+    # Without a search, the ledger keeps its index whatever its length.
+    monkeypatch.setattr(common, "LARGE_COUNT", 10_000)
+    _response, sqls = _page_sql(client, url.split("?")[0] + "?sort=-received_at")
+    assert not _sorted_after_matching(sqls), sqls
