@@ -12,7 +12,6 @@ import unicodedata
 from typing import Any
 from urllib.parse import quote
 
-from django.db.models import OrderBy
 from django.http import FileResponse, HttpRequest, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +20,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from ninja.responses import Status
 
-from zhenwu.core.api.pagination import BoundedPageNumberPagination
+from zhenwu.core.api.pagination import Paged
 from zhenwu.core.api.schemas import ERRORS, ErrorOut, UnitRef, api_user
 from zhenwu.core.downloads import protect_stored_file
 from zhenwu.core.exceptions import NotFound, ValidationFailed
@@ -41,11 +40,12 @@ from zhenwu.petitions.choices import DeclineRoute, DocumentKind, EventKind, Inta
 from zhenwu.petitions.choices import Status as PetitionStatus
 from zhenwu.petitions.ledger import (
     SORTS,
-    ledger_few_rows_order,
+    LedgerFilters,
     ledger_filter,
     ledger_is_overdue,
     ledger_petitioner_names,
     ledger_rows,
+    ledger_search_pages,
 )
 from zhenwu.petitions.models import (
     Attachment,
@@ -541,18 +541,8 @@ def _matter(request: HttpRequest, petition_id: int) -> tuple[User, Petition]:
 # --- the ledger and one matter --------------------------------------------------------------------
 
 
-class LedgerPagination(BoundedPageNumberPagination):
-    """A search with few matches is sorted after matching, as on the ledger page."""
-
-    def few_rows_order(self, **params: Any) -> list[OrderBy] | None:
-        filters = params.get("filters")
-        if not isinstance(filters, PetitionFilter):
-            return None
-        return ledger_few_rows_order(q=filters.q, sort=filters.sort)
-
-
 @router.get("/petitions", response={200: list[PetitionListOut], **ERRORS}, summary="List and search matters")
-@paginate(LedgerPagination)
+@paginate
 def list_petitions(request: HttpRequest, filters: Query[PetitionFilter]) -> object:
     user = api_user(request)
     errors: dict[str, list[str]] = {}
@@ -569,8 +559,7 @@ def list_petitions(request: HttpRequest, filters: Query[PetitionFilter]) -> obje
         category = Category.objects.filter(pk=filters.category).first()
         if category is None:
             raise NotFound()
-    queryset = ledger_filter(
-        petition_list(user=user, action=Action.PETITION_VIEW),
+    chosen = LedgerFilters(
         status=filters.status or None,
         unit=access_unit(user, filters.unit) if filters.unit is not None else None,
         category=category,
@@ -581,7 +570,11 @@ def list_petitions(request: HttpRequest, filters: Query[PetitionFilter]) -> obje
         q=filters.q.strip(),
         sort=filters.sort,
     )
-    return ledger_rows(queryset)
+    base = petition_list(user=user, action=Action.PETITION_VIEW)
+    return Paged(
+        ledger_rows(ledger_filter(base, **chosen)),
+        ledger_search_pages(base, chosen, rows=ledger_rows),
+    )
 
 
 @router.get("/petitions/{petition_id}", response={200: PetitionOut, **ERRORS}, summary="One matter")

@@ -6,10 +6,11 @@ the page and the API.
 """
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, TypedDict, TypeVar
 
 from django import forms
+from django.db import connections
 from django.db.models import F, OrderBy, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -90,7 +91,7 @@ def ledger_order(sort: str, *, indexed: bool = True) -> list[OrderBy]:
     """The ORDER BY of a whitelisted sort (an unknown one gives the default), ties broken by id.
 
     ``indexed=False``: the same order, written so that no index serves it (``core.sql.Unindexed``):
-    a search's page when it has few matches (``ledger_few_rows_order``).
+    a search's page when it has few matches (``ledger_search_pages``).
     """
     if sort not in SORTS:
         sort = DEFAULT_SORT
@@ -102,12 +103,6 @@ def ledger_order(sort: str, *, indexed: bool = True) -> list[OrderBy]:
     if sort.startswith("-"):
         return [column.desc(nulls_last=nulls_last), F("id").desc()]
     return [column.asc(nulls_last=nulls_last), F("id").asc()]
-
-
-def ledger_few_rows_order(*, q: str, sort: str) -> list[OrderBy] | None:
-    """The order of a search's page when the search has few matches
-    (``core.views.common.order_few_rows``); None without a search, whose lists keep their index."""
-    return ledger_order(sort, indexed=False) if q.strip() else None
 
 
 def ledger_filter(
@@ -123,6 +118,7 @@ def ledger_filter(
     q: str = "",
     sort: str = DEFAULT_SORT,
     today: datetime.date | None = None,
+    walk: bool = False,
 ) -> P:
     """``queryset`` narrowed by the ledger's filters and ordered by ``sort``.
 
@@ -130,7 +126,8 @@ def ledger_filter(
     ``category``: the category and its sub-categories.
     ``received_from`` / ``received_to``: local calendar days, both included.
     ``overdue``: a staff deadline (acceptance, conclusion, review, re-review) passed before today.
-    ``q``: Chinese full-text search over the summary and text (``search.petition_search_filter``).
+    ``q``: Chinese full-text search over the summary and text (``search.petition_search_filter``;
+    ``walk``: its form for a page read in the order's index, see ``ledger_search_pages``).
     """
     if status:
         queryset = queryset.filter(status=status)
@@ -149,8 +146,52 @@ def ledger_filter(
     if overdue:
         queryset = queryset.filter(stage__in=STAFF_STAGES, due_on__lt=today or timezone.localdate())
     if q:
-        queryset = petition_search_filter(queryset, q)
+        queryset = petition_search_filter(queryset, q, walk=walk)
     return queryset.order_by(*ledger_order(sort))
+
+
+#: A search with at most this many matches has its page read from its matches and sorted; above
+#: it, the page walks the order's index and tests each row until the page is full (~50 × table /
+#: matches rows). Testing a row costs PostgreSQL its text's tsvector (~25 µs) and SQLite a look-up
+#: in the matches' set (~1 µs), while reading the matches costs both about the same per match, so
+#: SQLite walks much sooner. Measured at county and province scale (``make bench``,
+#: docs/performance.md): at 10,000 matches PostgreSQL walks ~500 rows of a county's 10^5 and ~5,000
+#: of a province's 10^6; at 200 SQLite walks at most ~25,000 of a county's.
+FEW_MATCHES = {"postgresql": 10_000, "sqlite": 200}
+#: The sorts an index serves, which a page can walk (the others are always sorted after matching).
+WALKING_SORTS = frozenset({"-received_at", "received_at", "number", "-number"})
+
+
+def ledger_search_pages(
+    base: P, filters: LedgerFilters, *, rows: Callable[[P], P]
+) -> Callable[[int], P] | None:
+    """For a search, ``count → queryset``: the queryset its page is read from, once the number of
+    matches is known (``core.views.common.paginate``'s ``page_list``); None without a search.
+
+    Neither database can tell how many matches a word has in a user's scope before counting them,
+    and both guessed wrong (PostgreSQL walked 40,000 rows for a county office's 2,400 matches in a
+    province: 2 s). So the count runs first, then:
+
+    - few matches (``FEW_MATCHES``), or a sort no index serves: the matches, sorted
+      (``ledger_order(indexed=False)``);
+    - many: the order's index, each row tested; on SQLite the matches are then a set the walk
+      looks rows up in (``petition_search_filter(walk=True)``), which SQLite's planner would not
+      choose itself (a county office's page of 工资: 49 → 5 ms).
+
+    ``rows`` adds the columns and joins of the list (``ledger_rows``).
+    """
+    q = (filters.get("q") or "").strip()
+    if not q:
+        return None
+    sort = filters.get("sort") or DEFAULT_SORT
+
+    def pages(count: int) -> P:
+        few = count <= FEW_MATCHES.get(connections[base.db].vendor, 0)
+        if few or sort not in WALKING_SORTS:
+            return rows(ledger_filter(base, **filters).order_by(*ledger_order(sort, indexed=False)))
+        return rows(ledger_filter(base, **filters, walk=True))
+
+    return pages
 
 
 #: Where ``ledger_rows`` puts each matter's petitioners (a plain list, representatives first).

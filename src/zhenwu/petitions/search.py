@@ -105,11 +105,33 @@ def _fts5_query(tokens: list[str]) -> str:
     return " ".join('"' + token.replace('"', '""') + '"' for token in tokens)
 
 
-def petition_search_filter(queryset: Q_, q: str) -> Q_:
+class _RowidAmong(Func):
+    """``+<id> IN (<matches>)`` (SQLite): the same rows as ``id IN (…)``, but the unary plus keeps
+    SQLite from reading the matches one by one through the primary key; it builds their set once
+    and looks each row it walks up in it (``petition_search_filter(walk=True)``)."""
+
+    output_field = BooleanField()
+
+    def as_sql(  # type: ignore[override]
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
+    ) -> tuple[str, list[Any]]:
+        column, matches = self.get_source_expressions()
+        column_sql, column_params = compiler.compile(column)
+        matches_sql, matches_params = compiler.compile(matches)
+        # RawSQL compiles with its own parentheses; a second pair would make it a scalar subquery
+        # (its first row only).
+        return f"+{column_sql} IN {matches_sql}", [*column_params, *matches_params]
+
+
+def petition_search_filter(queryset: Q_, q: str, *, walk: bool = False) -> Q_:
     """``queryset`` narrowed to the matters whose summary or text contains every word of ``q``.
 
     The user's text only ever travels as a bound parameter. An empty query returns the queryset
     unchanged; a query without an indexable piece matches on the summary only (module doc).
+
+    ``walk``: the form for a page that walks its order's index and tests each row (on SQLite, a
+    look-up in the set of matches; ``ledger.ledger_search_pages`` says when). Without it, SQLite
+    reads the matches through the index and then each matter by id, which is right for a count.
     """
     q = q.strip()
     if not q:
@@ -123,6 +145,8 @@ def petition_search_filter(queryset: Q_, q: str) -> Q_:
         matching = RawSQL(  # noqa: S611
             "SELECT rowid FROM petitions_search WHERE petitions_search MATCH %s", [_fts5_query(tokens)]
         )
+        if walk:
+            return queryset.filter(_RowidAmong(F("id"), matching))
         return queryset.filter(Q(id__in=matching))
     if vendor == "postgresql":
         return queryset.filter(_TsvectorMatch(F("search_text"), Value(" ".join(tokens))))

@@ -78,10 +78,10 @@ from zhenwu.petitions.forms import (
 )
 from zhenwu.petitions.ledger import (
     LedgerFilterForm,
-    ledger_few_rows_order,
     ledger_filter,
     ledger_petitioner_names,
     ledger_rows,
+    ledger_search_pages,
 )
 from zhenwu.petitions.models import STAFF_STAGES, Attachment, Petition, PetitionEvent, PetitionParty
 from zhenwu.petitions.search import petition_search_filter
@@ -174,17 +174,21 @@ def _ledger_queryset(user: User, action: str, filters: LedgerFilterForm) -> Quer
     return ledger_filter(petition_list(user=user, action=action), **filters.ledger_filters())
 
 
+def _ledger_page_rows(queryset: QuerySet[Petition]) -> QuerySet[Petition]:
+    """The ledger's columns (``ledger_rows``); the first-time flag rides along as an annotation."""
+    return ledger_rows(queryset).annotate(first_time=F("is_first_time"))
+
+
 @require_action(Action.PETITION_VIEW)
 def petition_list_view(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     filters = LedgerFilterForm(request.GET or None, user=user)
-    # ``ledger_rows`` loads only the ledger's columns; the first-time flag rides along as an annotation.
-    rows_queryset = ledger_rows(_ledger_queryset(user, Action.PETITION_VIEW, filters))
     chosen = filters.ledger_filters()
+    base = petition_list(user=user, action=Action.PETITION_VIEW)
     page_obj = paginate(
         request,
-        rows_queryset.annotate(first_time=F("is_first_time")),
-        few_rows_order=ledger_few_rows_order(q=chosen.get("q", ""), sort=chosen.get("sort", "")),
+        _ledger_page_rows(ledger_filter(base, **chosen)),
+        page_list=ledger_search_pages(base, chosen, rows=_ledger_page_rows),
     )
     today = timezone.localdate()
     detail_url = pk_url("petitions:detail")

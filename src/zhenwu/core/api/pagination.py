@@ -4,22 +4,30 @@ Ninja's own class accepts any page number: ``?page=10**20`` overflows the databa
 (SQLite: "datatype mismatch") and answers 500. Here a page beyond a million or a page size beyond
 the maximum is a 422 like any other invalid parameter.
 
-A list whose order should not come from an index when it is short (a search) subclasses it and
-returns that order from ``few_rows_order`` (``core.views.common.order_few_rows``, as on the pages).
+A route whose page is best read from another queryset once the count is known (a search) returns
+``Paged(queryset, page_list)``, as the pages pass ``page_list`` to ``core.views.common.paginate``.
 """
 
-from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
-from django.db.models.expressions import Combinable
 from django.http import HttpRequest
 from ninja import Field, Schema
 from ninja.pagination import PageNumberPagination
 
-from zhenwu.core.views.common import order_few_rows
+from zhenwu.core.views.common import PageList
 
 MAX_PAGE = 1_000_000
+
+
+@dataclass(frozen=True)
+class Paged:
+    """What a paginated route may return instead of a queryset: the list (counted) and
+    ``page_list(count)``, the queryset its page is read from."""
+
+    queryset: QuerySet[Any]
+    page_list: PageList | None = None
 
 
 class BoundedPageNumberPagination(PageNumberPagination):
@@ -27,16 +35,11 @@ class BoundedPageNumberPagination(PageNumberPagination):
         page: int = Field(1, ge=1, le=MAX_PAGE)
         page_size: int | None = Field(None, ge=1, le=1000)
 
-    def few_rows_order(self, **params: Any) -> Sequence[Combinable | str] | None:
-        """The list's order for few rows, from the view's parameters; None keeps its own."""
-        return None
-
-    def paginate_queryset(
-        self, queryset: QuerySet[Any], pagination: Any, request: HttpRequest, **params: Any
-    ) -> Any:
+    def paginate_queryset(self, queryset: Any, pagination: Any, request: HttpRequest, **params: Any) -> Any:
+        if not isinstance(queryset, Paged):
+            return super().paginate_queryset(queryset, pagination, request, **params)
         page_size = self._get_page_size(pagination.page_size)
         offset = (pagination.page - 1) * page_size
-        count = self._items_count(queryset)  # first: the order may depend on it
-        if isinstance(queryset, QuerySet):
-            queryset = order_few_rows(queryset, count, self.few_rows_order(**params))
-        return {self.items_attribute: queryset[offset : offset + page_size], "count": count}
+        count = self._items_count(queryset.queryset)
+        rows = queryset.page_list(count) if queryset.page_list is not None else queryset.queryset
+        return {self.items_attribute: rows[offset : offset + page_size], "count": count}

@@ -92,28 +92,35 @@ def test_deep_pages_read_ids_first_and_keep_the_order(
         ]
 
 
-def few_rows_pages(per_page: int = 3) -> list[list[int]]:
-    """Every page of the units by id, with ``-pk`` as the order for few rows."""
+def pages_with_page_list(seen: list[int], per_page: int = 3) -> list[list[int]]:
+    """Every page of the units by id, each read from ``page_list(count)``: the units by ``-pk``."""
+
+    def page_list(count: int) -> object:
+        seen.append(count)
+        return Unit.objects.order_by("-pk")
+
     request = RequestFactory().get("/units/")
     request.user = AnonymousUser()
     paginator = common.paginate(
-        request, Unit.objects.order_by("pk"), per_page=per_page, few_rows_order=["-pk"]
+        request,
+        Unit.objects.order_by("pk"),
+        per_page=per_page,
+        page_list=page_list,  # type: ignore[arg-type]
     ).paginator
     return [[unit.pk for unit in paginator.page(n)] for n in paginator.page_range]
 
 
-def test_a_short_list_takes_its_few_rows_order(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_page_rows_come_from_the_page_list_given_the_count(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
     ids = list(Unit.objects.order_by("pk").values_list("pk", flat=True))
     assert len(ids) > 3
-    flat = [pk for page in few_rows_pages() for pk in page]
-    assert flat == ids[::-1]
-    # Deep pages (ids first) keep it too.
+    seen: list[int] = []
+    assert [pk for page in pages_with_page_list(seen) for pk in page] == ids[::-1]
+    assert set(seen) == {len(ids)}  # the count of the list itself
+    # Deep pages (ids first) read from it too.
     monkeypatch.setattr(common, "DEFERRED_JOIN_OFFSET", 3)
-    assert [pk for page in few_rows_pages() for pk in page] == ids[::-1]
-    # A long list keeps its own order (the one its index serves).
-    cache.clear()
-    monkeypatch.setattr(common, "LARGE_COUNT", len(ids) - 1)
-    assert [pk for page in few_rows_pages() for pk in page] == ids
+    assert [pk for page in pages_with_page_list(seen) for pk in page] == ids[::-1]
 
 
 def test_pk_url_builds_what_reverse_builds() -> None:

@@ -2,7 +2,7 @@
 
 import functools
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django import forms
@@ -12,7 +12,6 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db.models import Model, QuerySet
-from django.db.models.expressions import Combinable
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -27,7 +26,8 @@ PER_PAGE = 50
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 V = TypeVar("V", bound=Callable[..., HttpResponseBase])
-QT = TypeVar("QT", bound="QuerySet[Any]")
+#: ``count → queryset`` (``paginate``).
+PageList = Callable[[int], "QuerySet[Any]"]
 
 
 def require_action(action: str) -> Callable[[V], V]:
@@ -87,11 +87,11 @@ class RememberedCountPaginator(Paginator):
         per_page: int,
         *,
         cache_key: str,
-        few_rows_order: Sequence[Combinable | str] | None = None,
+        page_list: "PageList | None" = None,
     ) -> None:
         super().__init__(object_list, per_page)
         self.cache_key = cache_key
-        self.few_rows_order = few_rows_order
+        self.page_list = page_list
 
     @cached_property
     def count(self) -> int:
@@ -104,8 +104,8 @@ class RememberedCountPaginator(Paginator):
         return exact
 
     def _get_page(self, object_list: Any, number: int, paginator: Paginator) -> Page[Any]:
-        """Django's hook for the page object: a short search list is sorted after matching
-        (``order_few_rows``), and a deep page of a queryset reads its ids first.
+        """Django's hook for the page object: the rows come from ``page_list(count)`` when the list
+        has one, and a deep page of a queryset reads its ids first.
 
         ``OFFSET`` makes the database walk every row before the page. Asking only for the ids lets
         it walk an index instead of the table (a county office's page 1,500: ~400 ms → ~115 ms on
@@ -116,9 +116,9 @@ class RememberedCountPaginator(Paginator):
         if not (isinstance(object_list, QuerySet) and isinstance(whole, QuerySet)):
             return Page(object_list, number, paginator)
         bottom, top = object_list.query.low_mark, object_list.query.high_mark
-        ordered = order_few_rows(whole, self.count, self.few_rows_order)
-        if ordered is not whole:  # a short search list: sorted after matching
-            whole, object_list = ordered, ordered[bottom:top]
+        if self.page_list is not None:
+            whole = self.page_list(self.count)
+            object_list = whole[bottom:top]
         if bottom >= DEFERRED_JOIN_OFFSET:
             ids = list(whole.values_list("pk", flat=True)[bottom:top])
             found = {row.pk: row for row in whole.filter(pk__in=ids).order_by()}
@@ -127,35 +127,25 @@ class RememberedCountPaginator(Paginator):
         return Page(object_list, number, paginator)
 
 
-def order_few_rows(queryset: QT, count: int, few_rows_order: Sequence[Combinable | str] | None) -> QT:
-    """``queryset`` ordered by ``few_rows_order`` when it has at most ``LARGE_COUNT`` rows.
-
-    ``few_rows_order`` is the list's own order written so that no index serves it
-    (``core.sql.Unindexed``). A search gives it: with few matches, the database should find them
-    through the text index and sort them (cost: the matches, which the count has just read too), not
-    walk an index in the list's order testing every row until a page is full (cost: the rows
-    walked, ~``per_page`` × table / matches). Above ``LARGE_COUNT`` matches, that walk is short.
-    """
-    if few_rows_order and count <= LARGE_COUNT:
-        return queryset.order_by(*few_rows_order)
-    return queryset
-
-
 def paginate(
     request: HttpRequest,
     queryset: "QuerySet[Any]",
     per_page: int = PER_PAGE,
     *,
-    few_rows_order: Sequence[Combinable | str] | None = None,
+    page_list: "PageList | None" = None,
 ) -> Page[Model]:
     """One page of ``queryset``; a bad or out-of-range page number gives the nearest page.
-    ``few_rows_order``: see ``order_few_rows``."""
+
+    ``page_list``: ``count → queryset``, the queryset a page's rows are read from once the number of
+    rows is known, for a list whose best plan depends on it (a search: ``petitions.ledger.
+    ledger_search_pages``); the count is always ``queryset``'s.
+    """
     query = request.GET.copy()
     query.pop("page", None)
     who = getattr(request.user, "pk", None)
     digest = hashlib.sha256(f"{who}|{request.path}|{query.urlencode()}".encode()).hexdigest()[:32]
     paginator = RememberedCountPaginator(
-        queryset, per_page, cache_key=f"zhenwu:count:{digest}", few_rows_order=few_rows_order
+        queryset, per_page, cache_key=f"zhenwu:count:{digest}", page_list=page_list
     )
     return paginator.get_page(request.GET.get("page"))
 

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from zhenwu.core.models import Unit
 from zhenwu.core.scoping import Action
-from zhenwu.core.views import common
+from zhenwu.petitions import ledger
 from zhenwu.petitions.choices import IntakeChannel
 from zhenwu.petitions.ledger import SORTS, ledger_order
 from zhenwu.petitions.models import Petition
@@ -273,11 +273,26 @@ def _page_sql(client: Client, url: str) -> tuple[Any, list[str]]:
 
 
 def _sorted_after_matching(sqls: list[str]) -> bool:
-    return any('ORDER BY COALESCE("petitions_petition"."received_at"' in sql for sql in sqls)
+    return any("ORDER BY COALESCE(" in sql for sql in sqls)
+
+
+def _walked(sqls: list[str]) -> bool:
+    """A page read in the order's index: on SQLite with the matches as a set (``+id IN``)."""
+    ordered = any('ORDER BY "petitions_petition"."received_at" DESC' in sql for sql in sqls)
+    if connection.vendor == "sqlite":
+        return ordered and any('+"petitions_petition"."id" IN (SELECT rowid' in sql for sql in sqls)
+    return ordered
+
+
+def test_the_walking_form_finds_the_same_matters(world: World, matters: list[Petition]) -> None:
+    visible = petition_list(user=world.user("office"), action=Action.PETITION_VIEW)
+    for q in ("工资", "纠纷", "拖欠工资", "医保"):
+        plain = set(petition_search_filter(visible, q).values_list("pk", flat=True))
+        assert set(petition_search_filter(visible, q, walk=True).values_list("pk", flat=True)) == plain
 
 
 @pytest.mark.parametrize("url", ["/petitions/?q=工资", "/api/petitions?q=工资"])
-def test_a_search_with_few_matches_is_sorted_after_matching(
+def test_a_search_page_is_read_by_the_number_of_matches(
     world: World, dated: list[Petition], url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     client = Client()
@@ -285,21 +300,34 @@ def test_a_search_with_few_matches_is_sorted_after_matching(
     newest_first = sorted(dated, key=lambda p: (p.received_at, p.pk), reverse=True)
     expected = [p.number for p in newest_first]
 
+    def numbers(response: Any) -> list[str]:
+        if url.startswith("/api/"):
+            assert response.json()["count"] == len(dated)
+            return [item["number"] for item in response.json()["items"]]
+        assert response.context["page_obj"].paginator.count == len(dated)
+        return [row.petition.number for row in response.context["rows"]]
+
+    # Few matches: read and sorted.
     response, sqls = _page_sql(client, url)
-    assert _sorted_after_matching(sqls), sqls
-    if url.startswith("/api/"):
-        assert response.json()["count"] == len(dated)
-        assert [item["number"] for item in response.json()["items"]] == expected
-    else:
-        assert [row.petition.number for row in response.context["rows"]] == expected
+    assert _sorted_after_matching(sqls) and not _walked(sqls), sqls
+    assert numbers(response) == expected
 
-    # More matches than LARGE_COUNT: the page walks the date index as the ledger does.
-    monkeypatch.setattr(common, "LARGE_COUNT", len(dated) - 1)
-    response, sqls = _page_sql(client, url + "&sort=-received_at")
-    assert not _sorted_after_matching(sqls), sqls
-    assert any('ORDER BY "petitions_petition"."received_at" DESC' in sql for sql in sqls), sqls
+    # Many: the page walks the date index; the count still reads the matches.
+    monkeypatch.setattr(ledger, "FEW_MATCHES", {connection.vendor: len(dated) - 1})
+    response, sqls = _page_sql(client, url)
+    assert _walked(sqls) and not _sorted_after_matching(sqls), sqls
+    assert numbers(response) == expected
+    count_sql = next(sql for sql in sqls if "COUNT(" in sql)
+    if connection.vendor == "sqlite":
+        assert '"petitions_petition"."id" IN (SELECT rowid' in count_sql, count_sql
+        assert '+"petitions_petition"."id"' not in count_sql, count_sql
 
-    # Without a search, the ledger keeps its index whatever its length.
-    monkeypatch.setattr(common, "LARGE_COUNT", 10_000)
+    # A sort no index serves is sorted after matching, however many.
+    response, sqls = _page_sql(client, url + "&sort=due_on")
+    assert _sorted_after_matching(sqls) and not _walked(sqls), sqls
+    due_first = sorted(dated, key=lambda p: (p.due_on is None, p.due_on, p.pk))
+    assert numbers(response) == [p.number for p in due_first]
+
+    # Without a search, the ledger keeps its index.
     _response, sqls = _page_sql(client, url.split("?")[0] + "?sort=-received_at")
     assert not _sorted_after_matching(sqls), sqls
