@@ -210,6 +210,7 @@ def petition_list_view(request: HttpRequest) -> HttpResponse:
         "petitions/petition_list.html",
         {
             "filters": filters,
+            "filters_key": filters.rendered_key(),
             "page_obj": page_obj,
             "rows": rows,
             "query": query.urlencode(),

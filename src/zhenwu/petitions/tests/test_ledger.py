@@ -5,10 +5,15 @@ from collections.abc import Iterable
 
 import pytest
 import time_machine
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from zhenwu.core.scoping import Action
+from zhenwu.core.services.units import unit_create
+from zhenwu.petitions.categories import category_create
 from zhenwu.petitions.choices import IntakeChannel, Stage, Status
 from zhenwu.petitions.ledger import (
     LedgerFilterForm,
@@ -258,3 +263,36 @@ def test_form_unknown_sort_is_the_default(world: World) -> None:
     assert form.is_valid()
     assert form.ledger_filters()["sort"] == "-received_at"
     assert form.ledger_filters()["status"] == Status.CLOSED
+
+
+# --- the filter bar's cached HTML ----------------------------------------------------------------
+
+
+def _filter_bar(client: Client, query: str = "") -> str:
+    html = client.get("/petitions/" + query).content.decode()
+    start = html.index('<form class="filters"')
+    return html[start : html.index("</form>", start)]
+
+
+def test_the_cached_filter_bar_follows_categories_errors_and_language(world: World) -> None:
+    cache.clear()
+    client = Client()
+    client.force_login(world.user("office"))
+    first = _filter_bar(client, "?status=handling")
+    assert 'value="handling" selected' in first
+    assert _filter_bar(client, "?status=handling") == first  # drawn once, then from the cache
+
+    # A new category is offered at once; a sub-category's label names its parent.
+    parent = category_create(actor=world.user("admin"), name="劳动社保", code="LS")
+    category_create(actor=world.user("admin"), name="工资拖欠", code="LS-WAGE", parent=parent)
+    assert "劳动社保 / 工资拖欠" in _filter_bar(client, "?status=handling")
+
+    # The same query string with a different outcome: an unknown unit code, then a real one.
+    assert "找不到该代码的单位" in _filter_bar(client, "?unit=NEW-01")
+    unit_create(actor=world.user("admin"), parent=world.township, kind="office", name="新科室", code="NEW-01")
+    assert "找不到该代码的单位" not in _filter_bar(client, "?unit=NEW-01")
+
+    # Another language draws its own.
+    assert ">状态:</label>" in first
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert ">Status:</label>" in _filter_bar(client, "?status=handling")
