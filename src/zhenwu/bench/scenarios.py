@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.paginator import Paginator
 from django.db import connection, transaction
 from django.db.models import F
 from django.test import Client, override_settings
@@ -33,7 +32,7 @@ from zhenwu.core.models import Unit, User
 from zhenwu.core.models.units import path_upper_bound
 from zhenwu.core.scoping import Action
 from zhenwu.petitions.choices import Status
-from zhenwu.petitions.ledger import LedgerFilterForm, ledger_filter, ledger_rows
+from zhenwu.petitions.ledger import LedgerFilterForm, ledger_filter, ledger_rows, ledger_search_pages
 from zhenwu.petitions.models import STAFF_STAGES, Petition
 from zhenwu.petitions.search import search_query_tokens
 from zhenwu.petitions.selectors import petition_list
@@ -488,13 +487,18 @@ def _describe(result: Any) -> dict[str, Any]:
 
 def _ledger_page(user: User, params: dict[str, str]) -> list[int]:
     """What the ledger view reads from the database for page 1: the count and the page's rows."""
-    filters = LedgerFilterForm(params, user=user)
-    queryset = ledger_rows(
-        ledger_filter(petition_list(user=user, action=Action.PETITION_VIEW), **filters.ledger_filters())
-    )
-    page = Paginator(queryset.annotate(first_time=F("is_first_time")), 50).get_page(1)
-    rows = list(page)
-    return [page.paginator.count, *(p.pk for p in rows)]
+    chosen = LedgerFilterForm(params, user=user).ledger_filters()
+    base = petition_list(user=user, action=Action.PETITION_VIEW)
+
+    def rows(queryset: Any) -> Any:
+        return ledger_rows(queryset).annotate(first_time=F("is_first_time"))
+
+    # As the view pages it: the count first, then a search's page by its number of matches.
+    queryset = rows(ledger_filter(base, **chosen))
+    count = queryset.count()
+    pages = ledger_search_pages(base, chosen, rows=rows)
+    page = list((pages(count) if pages is not None else queryset)[:50])
+    return [count, *(p.pk for p in page)]
 
 
 def _sql_ledger_page(user: User, *, status: str = "", q: str = "", everything: bool = False) -> list[int]:
