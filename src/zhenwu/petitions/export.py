@@ -21,7 +21,11 @@ from collections.abc import Iterator
 from typing import IO, Any
 from urllib.parse import quote
 
-from django.db.models import QuerySet
+from django.conf import settings
+from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import DateTimeField, F, FloatField, Func, QuerySet
+from django.db.models.sql.compiler import SQLCompiler
 from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext, pgettext_lazy
@@ -78,10 +82,55 @@ _PARTY_FIELDS = ("petition_id", "petitioner__name", "petitioner__id_number", "pe
 
 
 def _local(value: datetime.datetime | None) -> datetime.datetime | None:
-    """Shanghai wall-clock time without a zone: Excel has no time zones, so the cell is local."""
-    if value is None:
-        return None
+    """Shanghai wall-clock time without a zone: Excel has no time zones, so the cell is local.
+    A value without a zone is already local (PostgreSQL's ``_WallClock``)."""
+    if value is None or value.tzinfo is None:
+        return value
     return timezone.localtime(value, timezone.get_default_timezone()).replace(tzinfo=None)
+
+
+class _WallClock(Func):
+    """PostgreSQL: ``<timestamptz> AT TIME ZONE '<TIME_ZONE>'``, the local wall-clock time as a
+    ``timestamp``. psycopg reads that type in C, while Django reads ``timestamptz`` through a
+    Python subclass of psycopg's loader (``psycopg_any.BaseTzLoader``): for 100,000 matters' four
+    times, parsing and converting them in Python took ~4 s of a 17.6 s export (``make bench``)."""
+
+    output_field = DateTimeField()
+
+    def as_sql(  # type: ignore[override]
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
+    ) -> tuple[str, list[Any]]:
+        column_sql, params = compiler.compile(self.get_source_expressions()[0])
+        return f"({column_sql} AT TIME ZONE %s)", [*params, settings.TIME_ZONE]
+
+
+class _ResponseSeconds(Func):
+    """PostgreSQL: seconds from receipt to the written answer (NULL while unanswered), computed on
+    the instants, so a change of clocks in between would not distort it."""
+
+    output_field = FloatField()
+
+    def __init__(self) -> None:
+        super().__init__(F("received_at"), F("answered_at"))
+
+    def as_sql(  # type: ignore[override]
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
+    ) -> tuple[str, list[Any]]:
+        received, answered = (compiler.compile(e) for e in self.get_source_expressions())
+        return f"EXTRACT(EPOCH FROM ({answered[0]} - {received[0]}))::float8", [*answered[1], *received[1]]
+
+
+def _matter_rows(queryset: QuerySet[Petition]) -> QuerySet[Any]:
+    """``_FIELDS`` as tuples; on PostgreSQL the times come local and the response time as seconds."""
+    if connections[queryset.db].vendor != "postgresql":
+        return queryset.values_list(*_FIELDS)
+    times = {
+        f"{name}_local": _WallClock(F(name))
+        for name in ("received_at", "accepted_at", "answered_at", "closed_at")
+    }
+    return queryset.annotate(**times, response_seconds=_ResponseSeconds()).values_list(
+        *_FIELDS[:8], *times, "due_on", "stage", "response_seconds"
+    )
 
 
 def ledger_xlsx_rows(
@@ -96,7 +145,7 @@ def ledger_xlsx_rows(
     channels = {value: str(label) for value, label in IntakeChannel.choices}
     statuses = {value: str(label) for value, label in Status.choices}
     yes, no = gettext("Yes"), gettext("No")
-    matters = queryset.values_list(*_FIELDS).iterator(chunk_size=CHUNK_SIZE)
+    matters = _matter_rows(queryset).iterator(chunk_size=CHUNK_SIZE)
     while chunk := list(itertools.islice(matters, CHUNK_SIZE)):
         people: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
         parties = (
@@ -108,7 +157,12 @@ def ledger_xlsx_rows(
             people[petition_id].append((name, id_number, phone))
         for row in chunk:
             (pk, number, unit, channel, category, summary, status, handling_unit) = row[:8]
-            (received_at, accepted_at, answered_at, closed_at, due_on, stage) = row[8:]
+            (received_at, accepted_at, answered_at, closed_at, due_on, stage) = row[8:14]
+            if len(row) > 14:  # PostgreSQL: the response time came computed
+                seconds = row[14]
+                response = None if seconds is None else round(seconds / 86400, 1)
+            else:
+                response = response_days(received_at, answered_at)
             petitioners = people.get(pk, [])
             yield [
                 number,
@@ -127,7 +181,7 @@ def ledger_xlsx_rows(
                 _local(closed_at),
                 due_on,
                 yes if is_overdue(stage, due_on, today) else no,
-                response_days(received_at, answered_at),
+                response,
             ]
 
 
