@@ -332,17 +332,26 @@ class LedgerFilterForm(forms.Form):
         return data
 
     def rendered_key(self) -> str:
-        """What the form's HTML depends on besides the language, as a digest for the page's
-        fragment cache (``petition_list.html``): the query string, the errors it gave (a unit code
-        resolves in the person's scope) and the categories offered. Drawing the nine fields takes
-        ~12 ms, a fifth of a ledger page (``make bench``); the key costs one small query, which the
-        drawing needed anyway."""
+        """What the HTML of every field but ``q`` depends on besides the language, as a digest for
+        the page's fragment cache (``petition_list.html``): the other fields' values, the errors
+        they gave (a unit code resolves in the person's scope) and the categories offered. Drawing
+        them takes ~12 ms, a fifth of a ledger page (``make bench``); the key costs one small
+        query, which the drawing needed anyway. The search words stay out of the cache and its
+        key: they may name a person."""
         field = self.fields["category"]
         assert isinstance(field, forms.ModelChoiceField)  # noqa: S101 -- declared above
         categories = [(c.pk, str(c)) for c in field.queryset or ()]
-        query = self.data.urlencode() if hasattr(self.data, "urlencode") else repr(sorted(self.data.items()))
-        errors = self.errors.get_json_data() if self.is_bound else {}
-        raw = repr((query, sorted(errors.items()), categories))
+        values = sorted(
+            (name, self.data.getlist(name) if hasattr(self.data, "getlist") else self.data[name])
+            for name in self.data
+            if name in self.fields and name != "q"
+        )
+        errors = {
+            name: e
+            for name, e in (self.errors.get_json_data() if self.is_bound else {}).items()
+            if name != "q"
+        }
+        raw = repr((values, sorted(errors.items()), categories))
         return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
     def ledger_filters(self) -> LedgerFilters:

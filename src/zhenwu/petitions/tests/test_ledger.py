@@ -296,3 +296,16 @@ def test_the_cached_filter_bar_follows_categories_errors_and_language(world: Wor
     assert ">状态:</label>" in first
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     assert ">Status:</label>" in _filter_bar(client, "?status=handling")
+
+
+def test_the_search_words_are_never_cached(world: World) -> None:
+    cache.clear()
+    client = Client()
+    client.force_login(world.user("office"))
+    assert 'value="张三丰"' in _filter_bar(client, "?q=张三丰&status=handling")
+    # The same other filters, other words: the cached part is shared, the words are the page's.
+    bar = _filter_bar(client, "?q=拖欠工资&status=handling")
+    assert 'value="拖欠工资"' in bar and "张三丰" not in bar
+    stored = list(cache._cache.values())  # type: ignore[attr-defined] -- the pickled entries, as bytes
+    assert any("状态".encode() in value for value in stored)  # the cached fields are there
+    assert not any("张三丰".encode() in value or "拖欠工资".encode() in value for value in stored)
