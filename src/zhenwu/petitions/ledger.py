@@ -7,6 +7,7 @@ the page and the API.
 
 import datetime
 import hashlib
+import time
 from collections.abc import Callable, Iterable
 from typing import Any, TypedDict, TypeVar
 
@@ -151,16 +152,46 @@ def ledger_filter(
     return queryset.order_by(*ledger_order(sort))
 
 
-#: A search with at most this many matches has its page read from its matches and sorted; above
-#: it, the page walks the order's index and tests each row until the page is full (~50 × table /
-#: matches rows). Testing a row costs PostgreSQL its text's tsvector (~25 µs) and SQLite a look-up
-#: in the matches' set (~1 µs), while reading the matches costs both about the same per match, so
-#: SQLite walks much sooner. Measured at county and province scale (``make bench``,
-#: docs/performance.md): at 10,000 matches PostgreSQL walks ~500 rows of a county's 10^5 and ~5,000
-#: of a province's 10^6; at 200 SQLite walks at most ~25,000 of a county's.
-FEW_MATCHES = {"postgresql": 10_000, "sqlite": 200}
+#: How a search's page is read once its matches are counted (``ledger_search_pages``): sorted
+#: after matching, or by walking the order's index and testing each row until the page is full
+#: (~50 × table rows / matches rows, the matches being spread over time). Testing a walked row costs
+#: PostgreSQL its text's tsvector (~25 µs) and SQLite a look-up in the set of matches (~1 µs);
+#: reading a match costs both ~2-3 µs. So PostgreSQL walks when matches² > WALK_FACTOR × table rows
+#: (with 10^5 matters: above ~6,300 matches; with 10^6: ~20,000), SQLite above SQLITE_FEW_MATCHES
+#: (at most ~25,000 index entries of a county's 10^5). Measured with ``make bench`` at county and
+#: province scale (docs/performance.md).
+POSTGRESQL_WALK_FACTOR = 400
+SQLITE_FEW_MATCHES = 200
 #: The sorts an index serves, which a page can walk (the others are always sorted after matching).
 WALKING_SORTS = frozenset({"-received_at", "received_at", "number", "-number"})
+#: PostgreSQL's estimate of the ledger's rows (``pg_class.reltuples``), re-read after this long.
+TABLE_ROWS_SECONDS = 600
+_table_rows: dict[str, tuple[float, int]] = {}
+
+
+def ledger_table_rows(using: str) -> int:
+    """About how many matters the database holds: PostgreSQL's estimate, kept by ``ANALYZE`` and
+    autovacuum, read once per ``TABLE_ROWS_SECONDS`` per process (a count would read them all)."""
+    now = time.monotonic()
+    cached = _table_rows.get(using)
+    if cached is not None and now - cached[0] < TABLE_ROWS_SECONDS:
+        return cached[1]
+    with connections[using].cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [Petition._meta.db_table])
+        found = cursor.fetchone()
+    rows = max(int(found[0]), 0) if found else 0  # -1: never analysed
+    _table_rows[using] = (now, rows)
+    return rows
+
+
+def ledger_search_walks(using: str, matches: int) -> bool:
+    """Whether a search's page with ``matches`` matches walks the order's index (see above)."""
+    vendor = connections[using].vendor
+    if vendor == "postgresql":
+        return matches * matches > POSTGRESQL_WALK_FACTOR * ledger_table_rows(using)
+    if vendor == "sqlite":
+        return matches > SQLITE_FEW_MATCHES
+    return False
 
 
 def ledger_search_pages(
@@ -173,7 +204,7 @@ def ledger_search_pages(
     and both guessed wrong (PostgreSQL walked 40,000 rows for a county office's 2,400 matches in a
     province: 2 s). So the count runs first, then:
 
-    - few matches (``FEW_MATCHES``), or a sort no index serves: the matches, sorted
+    - few matches (``ledger_search_walks``), or a sort no index serves: the matches, sorted
       (``ledger_order(indexed=False)``);
     - many: the order's index, each row tested; on SQLite the matches are then a set the walk
       looks rows up in (``petition_search_filter(walk=True)``), which SQLite's planner would not
@@ -187,8 +218,7 @@ def ledger_search_pages(
     sort = filters.get("sort") or DEFAULT_SORT
 
     def pages(count: int) -> P:
-        few = count <= FEW_MATCHES.get(connections[base.db].vendor, 0)
-        if few or sort not in WALKING_SORTS:
+        if sort not in WALKING_SORTS or not ledger_search_walks(base.db, count):
             return rows(ledger_filter(base, **filters).order_by(*ledger_order(sort, indexed=False)))
         return rows(ledger_filter(base, **filters, walk=True))
 

@@ -307,13 +307,15 @@ def test_a_search_page_is_read_by_the_number_of_matches(
         assert response.context["page_obj"].paginator.count == len(dated)
         return [row.petition.number for row in response.context["rows"]]
 
-    # Few matches: read and sorted.
+    # Few matches: read and sorted (PostgreSQL's estimate of the table is made a province's).
+    monkeypatch.setattr(ledger, "ledger_table_rows", lambda using: 1_000_000)
     response, sqls = _page_sql(client, url)
     assert _sorted_after_matching(sqls) and not _walked(sqls), sqls
     assert numbers(response) == expected
 
     # Many: the page walks the date index; the count still reads the matches.
-    monkeypatch.setattr(ledger, "FEW_MATCHES", {connection.vendor: len(dated) - 1})
+    monkeypatch.setattr(ledger, "SQLITE_FEW_MATCHES", len(dated) - 1)
+    monkeypatch.setattr(ledger, "POSTGRESQL_WALK_FACTOR", 0)
     response, sqls = _page_sql(client, url)
     assert _walked(sqls) and not _sorted_after_matching(sqls), sqls
     assert numbers(response) == expected
@@ -331,3 +333,27 @@ def test_a_search_page_is_read_by_the_number_of_matches(
     # Without a search, the ledger keeps its index.
     _response, sqls = _page_sql(client, url.split("?")[0] + "?sort=-received_at")
     assert not _sorted_after_matching(sqls), sqls
+
+
+def test_when_a_search_page_walks(monkeypatch: pytest.MonkeyPatch) -> None:
+    if connection.vendor == "postgresql":
+        # Walk when matches² > 400 × the table's rows: ~6,300 matches of 10^5, ~20,000 of 10^6.
+        monkeypatch.setattr(ledger, "ledger_table_rows", lambda using: 100_000)
+        assert not ledger.ledger_search_walks("default", 6_000)
+        assert ledger.ledger_search_walks("default", 7_000)
+        monkeypatch.setattr(ledger, "ledger_table_rows", lambda using: 1_000_000)
+        assert not ledger.ledger_search_walks("default", 15_000)
+        assert ledger.ledger_search_walks("default", 25_000)
+    else:
+        assert not ledger.ledger_search_walks("default", 200)
+        assert ledger.ledger_search_walks("default", 201)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's estimate of a table's rows")
+def test_the_table_rows_are_the_planner_estimate(world: World, matters: list[Petition]) -> None:
+    ledger._table_rows.clear()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE petitions_petition")
+    assert ledger.ledger_table_rows("default") == Petition.objects.count() == len(matters)
+    Petition.objects.bulk_create([petition(world.township, summary="道路修缮")])
+    assert ledger.ledger_table_rows("default") == len(matters)  # read again ten minutes later
