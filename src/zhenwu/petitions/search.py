@@ -108,19 +108,12 @@ def _fts5_query(tokens: list[str]) -> str:
 class _RowidAmong(Func):
     """``+<id> IN (<matches>)`` (SQLite): the same rows as ``id IN (…)``, but the unary plus keeps
     SQLite from reading the matches one by one through the primary key; it builds their set once
-    and looks each row it walks up in it (``petition_search_filter(walk=True)``)."""
+    and looks each row it walks up in it (``petition_search_filter(walk=True)``). RawSQL compiles
+    with its own parentheses (a second pair would make it a scalar subquery: its first row only)."""
 
+    template = "+%(expressions)s"
+    arg_joiner = " IN "
     output_field = BooleanField()
-
-    def as_sql(  # type: ignore[override]
-        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
-    ) -> tuple[str, list[Any]]:
-        column, matches = self.get_source_expressions()
-        column_sql, column_params = compiler.compile(column)
-        matches_sql, matches_params = compiler.compile(matches)
-        # RawSQL compiles with its own parentheses; a second pair would make it a scalar subquery
-        # (its first row only).
-        return f"+{column_sql} IN {matches_sql}", [*column_params, *matches_params]
 
 
 def petition_search_filter(queryset: Q_, q: str, *, walk: bool = False) -> Q_:
