@@ -306,6 +306,7 @@ def test_the_search_words_are_never_cached(world: World) -> None:
     # The same other filters, other words: the cached part is shared, the words are the page's.
     bar = _filter_bar(client, "?q=拖欠工资&status=handling")
     assert 'value="拖欠工资"' in bar and "张三丰" not in bar
-    stored = list(cache._cache.values())  # type: ignore[attr-defined] -- the pickled entries, as bytes
+    # The local-memory cache's pickled entries, as bytes.
+    stored = list(cache._cache.values())  # type: ignore[attr-defined]
     assert any("状态".encode() in value for value in stored)  # the cached fields are there
     assert not any("张三丰".encode() in value or "拖欠工资".encode() in value for value in stored)
