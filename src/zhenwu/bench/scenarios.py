@@ -32,7 +32,7 @@ from zhenwu.core.models import Unit, User
 from zhenwu.core.models.units import path_upper_bound
 from zhenwu.core.scoping import Action
 from zhenwu.petitions.choices import Status
-from zhenwu.petitions.ledger import LedgerFilterForm, ledger_filter, ledger_rows, ledger_search_pages
+from zhenwu.petitions.ledger import LedgerFilterForm, ledger_pages, ledger_rows
 from zhenwu.petitions.models import STAFF_STAGES, Petition
 from zhenwu.petitions.search import search_query_tokens
 from zhenwu.petitions.selectors import petition_list
@@ -487,17 +487,18 @@ def _describe(result: Any) -> dict[str, Any]:
 
 def _ledger_page(user: User, params: dict[str, str]) -> list[int]:
     """What the ledger view reads from the database for page 1: the count and the page's rows."""
-    chosen = LedgerFilterForm(params, user=user).ledger_filters()
-    base = petition_list(user=user, action=Action.PETITION_VIEW)
 
     def rows(queryset: Any) -> Any:
         return ledger_rows(queryset).annotate(first_time=F("is_first_time"))
 
     # As the view pages it: the count first, then a search's page by its number of matches.
-    queryset = rows(ledger_filter(base, **chosen))
-    count = queryset.count()
-    pages = ledger_search_pages(base, chosen, rows=rows)
-    page = list((pages(count) if pages is not None else queryset)[:50])
+    listing, page_list = ledger_pages(
+        petition_list(user=user, action=Action.PETITION_VIEW),
+        LedgerFilterForm(params, user=user).ledger_filters(),
+        rows=rows,
+    )
+    count = listing.count()
+    page = list((page_list(count) if page_list is not None else listing)[:50])
     return [count, *(p.pk for p in page)]
 
 

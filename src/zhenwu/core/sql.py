@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import EmptyResultSet
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import BooleanField, F, Func
+from django.db.models.functions import Coalesce
 from django.db.models.sql.compiler import SQLCompiler
 
 
@@ -45,22 +46,16 @@ class InIdList(Func):
         return f"{column_sql} IN ({marks})", [*params, *self.ids]
 
 
-class Unindexed(Func):
+class Unindexed(Coalesce):
     """A column as ``COALESCE(column, column)``: the same value, but no index matches it.
 
     For an ``ORDER BY`` that the database should sort after filtering rather than read from an
     index in order. With ``ORDER BY received_at DESC LIMIT 50`` and a rare word, PostgreSQL walks
     the date index and tests each row's text until it has 50 (a county office's search in a
     province: 40,000 rows and ~1 s); ordered by this expression, it finds the few matches through
-    the text index and sorts them (``core.views.common.RememberedCountPaginator``). Neither
-    PostgreSQL nor SQLite folds ``COALESCE(x, x)`` back to ``x``.
+    the text index and sorts them (``petitions.ledger.ledger_pages``). Neither PostgreSQL nor
+    SQLite folds ``COALESCE(x, x)`` back to ``x``.
     """
 
     def __init__(self, column: str) -> None:
-        super().__init__(F(column))
-
-    def as_sql(  # type: ignore[override]
-        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
-    ) -> tuple[str, list[Any]]:
-        column_sql, params = compiler.compile(self.get_source_expressions()[0])
-        return f"COALESCE({column_sql}, {column_sql})", [*params, *params]
+        super().__init__(F(column), F(column))

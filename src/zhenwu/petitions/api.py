@@ -41,11 +41,10 @@ from zhenwu.petitions.choices import Status as PetitionStatus
 from zhenwu.petitions.ledger import (
     SORTS,
     LedgerFilters,
-    ledger_filter,
     ledger_is_overdue,
+    ledger_pages,
     ledger_petitioner_names,
     ledger_rows,
-    ledger_search_pages,
 )
 from zhenwu.petitions.models import (
     Attachment,
@@ -570,10 +569,8 @@ def list_petitions(request: HttpRequest, filters: Query[PetitionFilter]) -> obje
         q=filters.q.strip(),
         sort=filters.sort,
     )
-    base = petition_list(user=user, action=Action.PETITION_VIEW)
     return Paged(
-        ledger_rows(ledger_filter(base, **chosen)),
-        ledger_search_pages(base, chosen, rows=ledger_rows),
+        *ledger_pages(petition_list(user=user, action=Action.PETITION_VIEW), chosen, rows=ledger_rows)
     )
 
 

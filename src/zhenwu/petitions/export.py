@@ -22,10 +22,7 @@ from typing import IO, Any
 from urllib.parse import quote
 
 from django.conf import settings
-from django.db import connections
-from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import DateTimeField, F, FloatField, Func, QuerySet
-from django.db.models.sql.compiler import SQLCompiler
+from django.db.models import DateTimeField, F, FloatField, Func, QuerySet, Value
 from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext, pgettext_lazy
@@ -34,7 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from zhenwu.core.views.common import XLSX_CONTENT_TYPE
 from zhenwu.core.xlsx_stream import XlsxStreamWriter
 from zhenwu.petitions.choices import IntakeChannel, Status
-from zhenwu.petitions.ledger import is_overdue, join_id_numbers, join_names, join_phones, response_days
+from zhenwu.petitions.ledger import is_overdue, join_id_numbers, join_names, join_phones
 from zhenwu.petitions.models import Petition, PetitionParty
 
 CHUNK_SIZE = 2000
@@ -61,7 +58,8 @@ COLUMNS: list[tuple[Any, int]] = [
     (_("Overdue"), 8),
     (_("Response time (days)"), 12),
 ]
-#: The columns read per matter, in the order the loop below unpacks them.
+#: The columns read per matter as they are, in the order the loop below unpacks them (then the four
+#: times, the deadline, the stage and the response time: ``_matter_rows``).
 _FIELDS = (
     "id",
     "number",
@@ -71,65 +69,67 @@ _FIELDS = (
     "summary",
     "status",
     "handling_unit__name",
-    "received_at",
-    "accepted_at",
-    "answered_at",
-    "closed_at",
-    "due_on",
-    "stage",
 )
 _PARTY_FIELDS = ("petition_id", "petitioner__name", "petitioner__id_number", "petitioner__phone")
 
 
 def _local(value: datetime.datetime | None) -> datetime.datetime | None:
     """Shanghai wall-clock time without a zone: Excel has no time zones, so the cell is local.
-    A value without a zone is already local (PostgreSQL's ``_WallClock``)."""
+    A value without a zone is already local (``_WallClock`` on PostgreSQL)."""
     if value is None or value.tzinfo is None:
         return value
     return timezone.localtime(value, timezone.get_default_timezone()).replace(tzinfo=None)
 
 
 class _WallClock(Func):
-    """PostgreSQL: ``<timestamptz> AT TIME ZONE '<TIME_ZONE>'``, the local wall-clock time as a
-    ``timestamp``. psycopg reads that type in C, while Django reads ``timestamptz`` through a
-    Python subclass of psycopg's loader (``psycopg_any.BaseTzLoader``): for 100,000 matters' four
-    times, parsing and converting them in Python took ~4 s of a 17.6 s export (``make bench``)."""
+    """The time as the database gives it, except on PostgreSQL: ``<timestamptz> AT TIME ZONE
+    '<TIME_ZONE>'``, the local wall-clock time as a ``timestamp``. psycopg reads that type in C,
+    while Django reads ``timestamptz`` through a Python subclass of psycopg's loader
+    (``psycopg_any.BaseTzLoader``): for 100,000 matters' four times, parsing and converting them in
+    Python took ~4 s of a 17.6 s export (``make bench``). ``_local`` makes the others local."""
 
+    template = "(%(expressions)s)"
+    arg_joiner = " AT TIME ZONE "
     output_field = DateTimeField()
 
-    def as_sql(  # type: ignore[override]
-        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
-    ) -> tuple[str, list[Any]]:
-        column_sql, params = compiler.compile(self.get_source_expressions()[0])
-        return f"({column_sql} AT TIME ZONE %s)", [*params, settings.TIME_ZONE]
+    def __init__(self, column: str) -> None:
+        super().__init__(F(column), Value(settings.TIME_ZONE))
+
+    def as_sql(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:  # type: ignore[override]
+        return compiler.compile(self.get_source_expressions()[0])
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        return super().as_sql(compiler, connection, **extra_context)
 
 
 class _ResponseSeconds(Func):
-    """PostgreSQL: seconds from receipt to the written answer (NULL while unanswered), computed on
-    the instants, so a change of clocks in between would not distort it."""
+    """Seconds from receipt to the written answer (NULL while unanswered), computed in the database
+    on the instants (so a change of clocks in between would not distort it)."""
 
+    template = "EXTRACT(EPOCH FROM (%(expressions)s))::float8"
+    arg_joiner = " - "
     output_field = FloatField()
 
     def __init__(self) -> None:
-        super().__init__(F("received_at"), F("answered_at"))
+        super().__init__(F("answered_at"), F("received_at"))
 
-    def as_sql(  # type: ignore[override]
-        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
-    ) -> tuple[str, list[Any]]:
-        received, answered = (compiler.compile(e) for e in self.get_source_expressions())
-        return f"EXTRACT(EPOCH FROM ({answered[0]} - {received[0]}))::float8", [*answered[1], *received[1]]
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        # (julianday(answered) - julianday(received)) * 86400
+        return super().as_sql(
+            compiler,
+            connection,
+            template="(julianday(%(expressions)s)) * 86400.0",
+            arg_joiner=") - julianday(",
+        )
+
+
+_TIMES = ("received_at", "accepted_at", "answered_at", "closed_at")
 
 
 def _matter_rows(queryset: QuerySet[Petition]) -> QuerySet[Any]:
-    """``_FIELDS`` as tuples; on PostgreSQL the times come local and the response time as seconds."""
-    if connections[queryset.db].vendor != "postgresql":
-        return queryset.values_list(*_FIELDS)
-    times = {
-        f"{name}_local": _WallClock(F(name))
-        for name in ("received_at", "accepted_at", "answered_at", "closed_at")
-    }
+    times = {f"{name}_local": _WallClock(name) for name in _TIMES}
     return queryset.annotate(**times, response_seconds=_ResponseSeconds()).values_list(
-        *_FIELDS[:8], *times, "due_on", "stage", "response_seconds"
+        *_FIELDS, *times, "due_on", "stage", "response_seconds"
     )
 
 
@@ -157,12 +157,7 @@ def ledger_xlsx_rows(
             people[petition_id].append((name, id_number, phone))
         for row in chunk:
             (pk, number, unit, channel, category, summary, status, handling_unit) = row[:8]
-            (received_at, accepted_at, answered_at, closed_at, due_on, stage) = row[8:14]
-            if len(row) > 14:  # PostgreSQL: the response time came computed
-                seconds = row[14]
-                response = None if seconds is None else round(seconds / 86400, 1)
-            else:
-                response = response_days(received_at, answered_at)
+            (received_at, accepted_at, answered_at, closed_at, due_on, stage, seconds) = row[8:]
             petitioners = people.get(pk, [])
             yield [
                 number,
@@ -181,7 +176,7 @@ def ledger_xlsx_rows(
                 _local(closed_at),
                 due_on,
                 yes if is_overdue(stage, due_on, today) else no,
-                response,
+                None if seconds is None else round(seconds / 86400, 1),  # days, as ledger.response_days
             ]
 
 

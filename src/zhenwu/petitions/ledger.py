@@ -93,7 +93,7 @@ def ledger_order(sort: str, *, indexed: bool = True) -> list[OrderBy]:
     """The ORDER BY of a whitelisted sort (an unknown one gives the default), ties broken by id.
 
     ``indexed=False``: the same order, written so that no index serves it (``core.sql.Unindexed``):
-    a search's page when it has few matches (``ledger_search_pages``).
+    a search's page when it has few matches (``ledger_pages``).
     """
     if sort not in SORTS:
         sort = DEFAULT_SORT
@@ -129,7 +129,7 @@ def ledger_filter(
     ``received_from`` / ``received_to``: local calendar days, both included.
     ``overdue``: a staff deadline (acceptance, conclusion, review, re-review) passed before today.
     ``q``: Chinese full-text search over the summary and text (``search.petition_search_filter``;
-    ``walk``: its form for a page read in the order's index, see ``ledger_search_pages``).
+    ``walk``: its form for a page read in the order's index, see ``ledger_pages``).
     """
     if status:
         queryset = queryset.filter(status=status)
@@ -152,7 +152,7 @@ def ledger_filter(
     return queryset.order_by(*ledger_order(sort))
 
 
-#: How a search's page is read once its matches are counted (``ledger_search_pages``): sorted
+#: How a search's page is read once its matches are counted (``ledger_pages``): sorted
 #: after matching, or by walking the order's index and testing each row until the page is full
 #: (~50 × table rows / matches rows, the matches being spread over time). Testing a walked row costs
 #: PostgreSQL its text's tsvector (~25 µs) and SQLite a look-up in the set of matches (~1 µs);
@@ -194,11 +194,14 @@ def ledger_search_walks(using: str, matches: int) -> bool:
     return False
 
 
-def ledger_search_pages(
+def ledger_pages(
     base: P, filters: LedgerFilters, *, rows: Callable[[P], P]
-) -> Callable[[int], P] | None:
-    """For a search, ``count → queryset``: the queryset its page is read from, once the number of
-    matches is known (``core.views.common.paginate``'s ``page_list``); None without a search.
+) -> tuple[P, Callable[[int], P] | None]:
+    """The ledger of ``base`` (a scoped queryset) by ``filters``, as ``(list, page_list)`` for
+    ``core.views.common.paginate`` (and ``core.api.pagination.Paged``): the list is what is
+    counted; ``page_list``, for a search, gives the queryset its page is read from once the
+    number of matches is known (None without a search). ``rows`` adds the columns and joins of
+    the list (``ledger_rows``).
 
     Neither database can tell how many matches a word has in a user's scope before counting them,
     and both guessed wrong (PostgreSQL walked 40,000 rows for a county office's 2,400 matches in a
@@ -209,20 +212,18 @@ def ledger_search_pages(
     - many: the order's index, each row tested; on SQLite the matches are then a set the walk
       looks rows up in (``petition_search_filter(walk=True)``), which SQLite's planner would not
       choose itself (a county office's page of 工资: 49 → 5 ms).
-
-    ``rows`` adds the columns and joins of the list (``ledger_rows``).
     """
-    q = (filters.get("q") or "").strip()
-    if not q:
-        return None
+    listing = rows(ledger_filter(base, **filters))
+    if not (filters.get("q") or "").strip():
+        return listing, None
     sort = filters.get("sort") or DEFAULT_SORT
 
     def pages(count: int) -> P:
         if sort not in WALKING_SORTS or not ledger_search_walks(base.db, count):
-            return rows(ledger_filter(base, **filters).order_by(*ledger_order(sort, indexed=False)))
+            return listing.order_by(*ledger_order(sort, indexed=False))
         return rows(ledger_filter(base, **filters, walk=True))
 
-    return pages
+    return listing, pages
 
 
 #: Where ``ledger_rows`` puts each matter's petitioners (a plain list, representatives first).
@@ -371,17 +372,8 @@ class LedgerFilterForm(forms.Form):
         field = self.fields["category"]
         assert isinstance(field, forms.ModelChoiceField)  # noqa: S101 -- declared above
         categories = [(c.pk, str(c)) for c in field.queryset or ()]
-        values = sorted(
-            (name, self.data.getlist(name) if hasattr(self.data, "getlist") else self.data[name])
-            for name in self.data
-            if name in self.fields and name != "q"
-        )
-        errors = {
-            name: e
-            for name, e in (self.errors.get_json_data() if self.is_bound else {}).items()
-            if name != "q"
-        }
-        raw = repr((values, sorted(errors.items()), categories))
+        drawn = [(bound.name, bound.value(), list(bound.errors)) for bound in self if bound.name != "q"]
+        raw = repr((drawn, categories))
         return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
     def ledger_filters(self) -> LedgerFilters:

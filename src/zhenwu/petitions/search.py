@@ -123,7 +123,7 @@ def petition_search_filter(queryset: Q_, q: str, *, walk: bool = False) -> Q_:
     unchanged; a query without an indexable piece matches on the summary only (module doc).
 
     ``walk``: the form for a page that walks its order's index and tests each row (on SQLite, a
-    look-up in the set of matches; ``ledger.ledger_search_pages`` says when). Without it, SQLite
+    look-up in the set of matches; ``ledger.ledger_pages`` says when). Without it, SQLite
     reads the matches through the index and then each matter by id, which is right for a count.
     """
     q = q.strip()

@@ -79,9 +79,9 @@ from zhenwu.petitions.forms import (
 from zhenwu.petitions.ledger import (
     LedgerFilterForm,
     ledger_filter,
+    ledger_pages,
     ledger_petitioner_names,
     ledger_rows,
-    ledger_search_pages,
 )
 from zhenwu.petitions.models import STAFF_STAGES, Attachment, Petition, PetitionEvent, PetitionParty
 from zhenwu.petitions.search import petition_search_filter
@@ -183,13 +183,12 @@ def _ledger_page_rows(queryset: QuerySet[Petition]) -> QuerySet[Petition]:
 def petition_list_view(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     filters = LedgerFilterForm(request.GET or None, user=user)
-    chosen = filters.ledger_filters()
-    base = petition_list(user=user, action=Action.PETITION_VIEW)
-    page_obj = paginate(
-        request,
-        _ledger_page_rows(ledger_filter(base, **chosen)),
-        page_list=ledger_search_pages(base, chosen, rows=_ledger_page_rows),
+    listing, page_list = ledger_pages(
+        petition_list(user=user, action=Action.PETITION_VIEW),
+        filters.ledger_filters(),
+        rows=_ledger_page_rows,
     )
+    page_obj = paginate(request, listing, page_list=page_list)
     today = timezone.localdate()
     detail_url = pk_url("petitions:detail")
     rows = [

@@ -138,7 +138,7 @@ def paginate(
 
     ``page_list``: ``count → queryset``, the queryset a page's rows are read from once the number of
     rows is known, for a list whose best plan depends on it (a search: ``petitions.ledger.
-    ledger_search_pages``); the count is always ``queryset``'s.
+    ledger_pages``); the count is always ``queryset``'s.
     """
     query = request.GET.copy()
     query.pop("page", None)
