@@ -35,7 +35,7 @@ from zhenwu.petitions.choices import Status
 from zhenwu.petitions.ledger import LedgerFilterForm, ledger_pages, ledger_rows
 from zhenwu.petitions.models import STAFF_STAGES, Petition
 from zhenwu.petitions.search import search_query_tokens
-from zhenwu.petitions.selectors import petition_list
+from zhenwu.petitions.selectors import petition_list, petition_scope_units
 from zhenwu.petitions.services import petition_warn_due
 
 REPO = Path(__file__).resolve().parents[3]
@@ -496,6 +496,7 @@ def _ledger_page(user: User, params: dict[str, str]) -> list[int]:
         petition_list(user=user, action=Action.PETITION_VIEW),
         LedgerFilterForm(params, user=user).ledger_filters(),
         rows=rows,
+        scope_units=petition_scope_units(user),
     )
     count = listing.count()
     page = list((page_list(count) if page_list is not None else listing)[:50])

@@ -56,7 +56,13 @@ from zhenwu.petitions.models import (
     PetitionParty,
 )
 from zhenwu.petitions.search import search_query_tokens
-from zhenwu.petitions.selectors import access_petition, event_shown, hidden_link_numbers, petition_list
+from zhenwu.petitions.selectors import (
+    access_petition,
+    event_shown,
+    hidden_link_numbers,
+    petition_list,
+    petition_scope_units,
+)
 from zhenwu.public import ratelimit
 from zhenwu.public.selectors import NOT_FOUND_MESSAGE, petition_by_code, public_timeline
 
@@ -570,7 +576,12 @@ def list_petitions(request: HttpRequest, filters: Query[PetitionFilter]) -> obje
         sort=filters.sort,
     )
     return Paged(
-        *ledger_pages(petition_list(user=user, action=Action.PETITION_VIEW), chosen, rows=ledger_rows)
+        *ledger_pages(
+            petition_list(user=user, action=Action.PETITION_VIEW),
+            chosen,
+            rows=ledger_rows,
+            scope_units=petition_scope_units(user),
+        )
     )
 
 

@@ -9,7 +9,7 @@ import datetime
 import hashlib
 import time
 from collections.abc import Callable, Iterable
-from typing import Any, TypedDict, TypeVar
+from typing import Any, TypedDict, TypeVar, cast
 
 from django import forms
 from django.db import connections
@@ -22,7 +22,7 @@ from zhenwu.core.forms import UnitCodeField
 from zhenwu.core.models import Unit, User
 from zhenwu.core.models.units import unit_subtree_q
 from zhenwu.core.personal_data import mask_id_number, mask_name, mask_phone
-from zhenwu.core.sql import Unindexed
+from zhenwu.core.sql import InIdList, Unindexed
 from zhenwu.petitions.choices import IntakeChannel, Status
 from zhenwu.petitions.models import STAFF_STAGES, Category, Petition, Petitioner, PetitionParty
 from zhenwu.petitions.search import petition_search_filter, search_query_tokens
@@ -164,24 +164,52 @@ POSTGRESQL_WALK_FACTOR = 400
 SQLITE_FEW_MATCHES = 200
 #: The sorts an index serves, which a page can walk (the others are always sorted after matching).
 WALKING_SORTS = frozenset({"-received_at", "received_at", "number", "-number"})
-#: PostgreSQL's estimate of the ledger's rows (``pg_class.reltuples``), re-read after this long.
+#: On SQLite, a search within a small scope is counted, and its matches read, from the scope's
+#: covering indexes (``vendor_indexes``), each row looked up in the set of matches
+#: (``petition_search_filter(walk=True)``), instead of reading every match in the instance through
+#: the primary key to test the scope: ~1 µs a scope row against ~2.5 µs a match. In a province
+#: (122,530 matches of 工资) a township office's count took 390 → 42 ms, a county office's (20,000
+#: matters in scope) 311 → 69 ms. "Small": at most SQLITE_SCOPE_ROWS rows (the scope bounds what
+#: it can lose: a rare word with three matches costs ~30 ms there where reading them costs ~1 ms)
+#: and at most 1/SQLITE_SCOPE_SHARE of the instance's units. Above that share SQLite's planner
+#: scans a whole index for the scope instead of looking up its units (it averages a unit's rows
+#: over the units that hold any, the townships): a township office of a county (5% of the units)
+#: then counted 工资 in 32 ms instead of 26.
+SQLITE_SCOPE_ROWS = 30_000
+SQLITE_SCOPE_SHARE = 40
+#: The table's rows and the instance's units, re-read after this long (per process).
 TABLE_ROWS_SECONDS = 600
 _table_rows: dict[str, tuple[float, int]] = {}
+_instance_units: dict[str, tuple[float, int]] = {}
+
+
+def _kept(cache: dict[str, tuple[float, int]], using: str, read: Callable[[], int]) -> int:
+    now = time.monotonic()
+    cached = cache.get(using)
+    if cached is not None and now - cached[0] < TABLE_ROWS_SECONDS:
+        return cached[1]
+    value = read()
+    cache[using] = (now, value)
+    return value
 
 
 def ledger_table_rows(using: str) -> int:
-    """About how many matters the database holds: PostgreSQL's estimate, kept by ``ANALYZE`` and
-    autovacuum, read once per ``TABLE_ROWS_SECONDS`` per process (a count would read them all)."""
-    now = time.monotonic()
-    cached = _table_rows.get(using)
-    if cached is not None and now - cached[0] < TABLE_ROWS_SECONDS:
-        return cached[1]
-    with connections[using].cursor() as cursor:
-        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [Petition._meta.db_table])
-        found = cursor.fetchone()
-    rows = max(int(found[0]), 0) if found else 0  # -1: never analysed
-    _table_rows[using] = (now, rows)
-    return rows
+    """About how many matters the database holds, read once per ``TABLE_ROWS_SECONDS`` per
+    process (a count would read them all): PostgreSQL's estimate (``pg_class.reltuples``, kept by
+    ``ANALYZE`` and autovacuum); on SQLite the highest id (matters are never deleted)."""
+
+    def read() -> int:
+        with connections[using].cursor() as cursor:
+            if connections[using].vendor == "postgresql":
+                cursor.execute(
+                    "SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [Petition._meta.db_table]
+                )
+            else:
+                cursor.execute(f"SELECT max(id) FROM {Petition._meta.db_table}")  # noqa: S608 -- a model's table
+            found = cursor.fetchone()
+        return max(int(found[0] or 0), 0) if found else 0  # -1: never analysed
+
+    return _kept(_table_rows, using, read)
 
 
 def ledger_search_walks(using: str, matches: int) -> bool:
@@ -194,8 +222,27 @@ def ledger_search_walks(using: str, matches: int) -> bool:
     return False
 
 
+def ledger_instance_units(using: str) -> int:
+    """How many units the instance has, read once per ``TABLE_ROWS_SECONDS`` per process."""
+    return _kept(_instance_units, using, lambda: Unit.objects.using(using).count())
+
+
+def ledger_search_from_scope(using: str, scope_units: int | None) -> bool:
+    """Whether a search is counted from the scope (SQLite, above): the scope holds at most
+    1/``SQLITE_SCOPE_SHARE`` of the instance's units, and that share of the table's rows is at most
+    ``SQLITE_SCOPE_ROWS``. ``scope_units``: how many units the scope covers
+    (``selectors.petition_scope_units``), None for the whole instance."""
+    if connections[using].vendor != "sqlite" or scope_units is None:
+        return False
+    units = max(ledger_instance_units(using), 1)
+    return (
+        scope_units * SQLITE_SCOPE_SHARE <= units
+        and ledger_table_rows(using) * scope_units <= SQLITE_SCOPE_ROWS * units
+    )
+
+
 def ledger_pages(
-    base: P, filters: LedgerFilters, *, rows: Callable[[P], P]
+    base: P, filters: LedgerFilters, *, rows: Callable[[P], P], scope_units: int | None = None
 ) -> tuple[P, Callable[[int], P] | None]:
     """The ledger of ``base`` (a scoped queryset) by ``filters``, as ``(list, page_list)`` for
     ``core.views.common.paginate`` (and ``core.api.pagination.Paged``): the list is what is
@@ -212,11 +259,25 @@ def ledger_pages(
     - many: the order's index, each row tested; on SQLite the matches are then a set the walk
       looks rows up in (``petition_search_filter(walk=True)``), which SQLite's planner would not
       choose itself (a county office's page of 工资: 49 → 5 ms).
+
+    On SQLite, a small scope (``ledger_search_from_scope``; ``scope_units`` as there) is read
+    once, in that form, for the ids of its matches (at most ``SQLITE_SCOPE_ROWS``). The list is
+    then those ids, counted and sorted without the text search: building the set of a word's
+    matches costs ~35 ms in a province, and the count and the page each built it. The unit filter
+    is left out of that estimate, which can only keep the plain form.
     """
-    listing = rows(ledger_filter(base, **filters))
-    if not (filters.get("q") or "").strip():
-        return listing, None
+    q = (filters.get("q") or "").strip()
+    if not q:
+        return rows(ledger_filter(base, **filters)), None
     sort = filters.get("sort") or DEFAULT_SORT
+    if ledger_search_from_scope(base.db, scope_units):
+        # Unordered, the scope's indexes alone answer it (ordered, every row in scope was read).
+        ids = list(ledger_filter(base, **filters, walk=True).order_by().values_list("pk", flat=True))
+        # The ids are ``base``'s own (read just now); testing its scope again on each would let
+        # SQLite walk the scope instead of the ids (a county office's count: 10 ms instead of 7).
+        found = base.model._default_manager.filter(InIdList("id", ids)) if ids else base.none()
+        return rows(cast(P, found)).order_by(*ledger_order(sort, indexed=False)), None
+    listing = rows(ledger_filter(base, **filters))
 
     def pages(count: int) -> P:
         if sort not in WALKING_SORTS or not ledger_search_walks(base.db, count):

@@ -63,6 +63,14 @@ def _subtree_ids(unit: Unit) -> list[int]:
     return cached
 
 
+def petition_scope_units(user: User) -> int | None:
+    """How many units ``petition_scope_q`` covers for ``user``: None for the whole instance (an
+    administrator). Plans a search (``ledger.ledger_search_from_scope``)."""
+    if has_instance_scope(user):
+        return None
+    return len(_subtree_ids(user.unit)) if user.unit is not None else 0
+
+
 def petition_list(*, user: User, action: str) -> QuerySet[Petition]:
     # No .distinct(): the only multi-valued relation (recusals) is negated, which Django turns into
     # a subquery, so rows never repeat (and DISTINCT would sort 10^6 rows on every column).

@@ -91,6 +91,7 @@ from zhenwu.petitions.selectors import (
     hidden_link_numbers,
     petition_links,
     petition_list,
+    petition_scope_units,
     petitioner_history,
 )
 from zhenwu.petitions.transitions import can_move
@@ -187,6 +188,7 @@ def petition_list_view(request: HttpRequest) -> HttpResponse:
         petition_list(user=user, action=Action.PETITION_VIEW),
         filters.ledger_filters(),
         rows=_ledger_page_rows,
+        scope_units=petition_scope_units(user),
     )
     page_obj = paginate(request, listing, page_list=page_list)
     today = timezone.localdate()
