@@ -109,6 +109,12 @@ class Unit(models.Model):
         """Paths of this unit's ancestors, root first (derived from the path, no query)."""
         return [self.path[:end] for end in range(PATH_SEGMENT, len(self.path), PATH_SEGMENT)]
 
+    def lineage_ids(self) -> list[int]:
+        """The primary keys of this unit's ancestors and its own, root first: the path's segments."""
+        return [
+            int(self.path[start : start + PATH_SEGMENT]) for start in range(0, len(self.path), PATH_SEGMENT)
+        ]
+
     def is_descendant_of(self, other: "Unit", *, include_self: bool = True) -> bool:
         if self.path == other.path:
             return include_self

@@ -79,6 +79,9 @@ def test_move_rewrites_the_whole_subtree_and_keeps_history(world: World) -> None
     assert world.village.path.startswith(world.other_township.path)
     assert group.path == world.village.path + f"{group.pk:0{PATH_SEGMENT}d}"
     assert (world.village.depth, group.depth) == (2, 3)
+    # The lineage follows the move: root, new township, village, group.
+    assert group.lineage_ids() == [world.county.pk, world.other_township.pk, world.village.pk, group.pk]
+    assert world.county.lineage_ids() == [world.county.pk]
     assert set(Unit.objects.subtree_of(world.other_township)) >= {world.village, group}
     assert world.village not in Unit.objects.subtree_of(world.township)
     move = AuditEvent.objects.get(object_id=str(world.village.pk), action=AuditAction.MOVE)

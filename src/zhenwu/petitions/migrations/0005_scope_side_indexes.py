@@ -1,5 +1,5 @@
-"""SQLite's covering indexes of the scope's two sides (``petitions/vendor_indexes.py``); nothing
-on PostgreSQL. Django's state does not track them."""
+"""SQLite's covering indexes of the scope, from its two sides and by id
+(``petitions/vendor_indexes.py``); nothing on PostgreSQL. Django's state does not track them."""
 
 from typing import Any
 
@@ -7,7 +7,7 @@ from django.db import migrations
 
 from zhenwu.petitions.vendor_indexes import vendor_indexes_create
 
-SIDES = ("petitions_unit_scope_idx", "petitions_handling_scope_idx")
+SIDES = ("petitions_unit_scope_idx", "petitions_handling_scope_idx", "petitions_id_scope_idx")
 
 
 def create(apps: Any, schema_editor: Any) -> None:
