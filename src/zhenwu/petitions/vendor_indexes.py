@@ -43,11 +43,12 @@ VENDOR_INDEXES: dict[str, dict[str, str]] = {
             "CREATE INDEX IF NOT EXISTS petitions_handling_scope_idx ON petitions_petition "
             "(handling_unit_id, unit_id, accused_unit_id, accused_user_id)"
         ),
-        # And by id: a search's matches are tested against the scope here, not in the table's wide
-        # rows (a township office's count of 工资 in a county: 32 → 17 ms).
+        # And by id, with the status: a search's matches are tested against the scope (and a
+        # status filter) here, not in the table's wide rows (a township office's count of 工资
+        # in a county: 32 → 17 ms; with a status filter, a county office's page 91 → 80 ms).
         "petitions_id_scope_idx": (
             "CREATE INDEX IF NOT EXISTS petitions_id_scope_idx ON petitions_petition "
-            "(id, unit_id, handling_unit_id, accused_unit_id, accused_user_id)"
+            "(id, unit_id, handling_unit_id, accused_unit_id, accused_user_id, status)"
         ),
     },
     "postgresql": {
