@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import BooleanField, F, Func
+from django.db.models import Aggregate, BooleanField, F, Func, JSONField
 from django.db.models.functions import Coalesce
 from django.db.models.sql.compiler import SQLCompiler
 
@@ -59,3 +59,18 @@ class Unindexed(Coalesce):
 
     def __init__(self, column: str) -> None:
         super().__init__(F(column), F(column))
+
+
+class JSONGroupArray(Aggregate):
+    """A group's values as one JSON array: ``json_group_array`` on SQLite, ``jsonb_agg`` on
+    PostgreSQL (``jsonb``, which Django reads as text and ``JSONField`` decodes). The order of the
+    elements is not defined: put what orders them into each element.
+    """
+
+    function = "JSON_GROUP_ARRAY"
+    output_field = JSONField()
+
+    def as_postgresql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
+    ) -> tuple[str, Any]:
+        return self.as_sql(compiler, connection, function="JSONB_AGG", **extra_context)
