@@ -30,12 +30,10 @@ from django.utils import timezone
 from zhenwu.bench.data import Dataset, roster_planning_moment
 from zhenwu.core.models import Unit, User
 from zhenwu.core.models.units import path_upper_bound
-from zhenwu.core.scoping import Action
 from zhenwu.petitions.choices import Status
 from zhenwu.petitions.ledger import LedgerFilterForm, ledger_pages, ledger_rows
 from zhenwu.petitions.models import STAFF_STAGES, Petition
 from zhenwu.petitions.search import search_query_tokens
-from zhenwu.petitions.selectors import petition_list, petition_scope_units
 from zhenwu.petitions.services import petition_warn_due
 
 REPO = Path(__file__).resolve().parents[3]
@@ -492,12 +490,7 @@ def _ledger_page(user: User, params: dict[str, str]) -> list[int]:
         return ledger_rows(queryset).annotate(first_time=F("is_first_time"))
 
     # As the view pages it: the count first, then a search's page by its number of matches.
-    listing, page_list = ledger_pages(
-        petition_list(user=user, action=Action.PETITION_VIEW),
-        LedgerFilterForm(params, user=user).ledger_filters(),
-        rows=rows,
-        scope_units=petition_scope_units(user),
-    )
+    listing, page_list = ledger_pages(user, LedgerFilterForm(params, user=user).ledger_filters(), rows=rows)
     count = listing.count()
     page = list((page_list(count) if page_list is not None else listing)[:50])
     return [count, *(p.pk for p in page)]

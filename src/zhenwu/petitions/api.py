@@ -61,7 +61,6 @@ from zhenwu.petitions.selectors import (
     event_shown,
     hidden_link_numbers,
     petition_list,
-    petition_scope_units,
 )
 from zhenwu.public import ratelimit
 from zhenwu.public.selectors import NOT_FOUND_MESSAGE, petition_by_code, public_timeline
@@ -575,14 +574,7 @@ def list_petitions(request: HttpRequest, filters: Query[PetitionFilter]) -> obje
         q=filters.q.strip(),
         sort=filters.sort,
     )
-    return Paged(
-        *ledger_pages(
-            petition_list(user=user, action=Action.PETITION_VIEW),
-            chosen,
-            rows=ledger_rows,
-            scope_units=petition_scope_units(user),
-        )
-    )
+    return Paged(*ledger_pages(user, chosen, rows=ledger_rows))
 
 
 @router.get("/petitions/{petition_id}", response={200: PetitionOut, **ERRORS}, summary="One matter")

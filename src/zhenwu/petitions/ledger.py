@@ -9,7 +9,7 @@ import datetime
 import hashlib
 import time
 from collections.abc import Callable, Iterable
-from typing import Any, TypedDict, TypeVar, cast
+from typing import Any, TypedDict, TypeVar
 
 from django import forms
 from django.db import connections
@@ -23,10 +23,12 @@ from zhenwu.core.forms import UnitCodeField
 from zhenwu.core.models import Unit, User
 from zhenwu.core.models.units import unit_subtree_q
 from zhenwu.core.personal_data import mask_id_number, mask_name, mask_phone
+from zhenwu.core.scoping import Action
 from zhenwu.core.sql import InIdList, JSONGroupArray, Unindexed
 from zhenwu.petitions.choices import IntakeChannel, Status
 from zhenwu.petitions.models import STAFF_STAGES, Category, Petition, PetitionParty
 from zhenwu.petitions.search import petition_search_filter, search_query_tokens
+from zhenwu.petitions.selectors import petition_list, petition_scope_units
 
 P = TypeVar("P", bound=QuerySet[Petition])
 
@@ -242,10 +244,13 @@ def ledger_search_from_scope(using: str, scope_units: int | None) -> bool:
     )
 
 
+Rows = Callable[[QuerySet[Petition]], QuerySet[Petition]]
+
+
 def ledger_pages(
-    base: P, filters: LedgerFilters, *, rows: Callable[[P], P], scope_units: int | None = None
-) -> tuple[P, Callable[[int], P] | None]:
-    """The ledger of ``base`` (a scoped queryset) by ``filters``, as ``(list, page_list)`` for
+    user: User, filters: LedgerFilters, *, rows: Rows
+) -> tuple[QuerySet[Petition], Callable[[int], QuerySet[Petition]] | None]:
+    """The ledger ``user`` may view, by ``filters``, as ``(list, page_list)`` for
     ``core.views.common.paginate`` (and ``core.api.pagination.Paged``): the list is what is
     counted; ``page_list``, for a search, gives the queryset its page is read from once the
     number of matches is known (None without a search). ``rows`` adds the columns and joins of
@@ -261,26 +266,28 @@ def ledger_pages(
       looks rows up in (``petition_search_filter(walk=True)``), which SQLite's planner would not
       choose itself (a county office's page of 工资: 49 → 5 ms).
 
-    On SQLite, a small scope (``ledger_search_from_scope``; ``scope_units`` as there) is read
+    On SQLite, a small scope (``ledger_search_from_scope``) is read
     once, in that form, for the ids of its matches (at most ``SQLITE_SCOPE_ROWS``). The list is
     then those ids, counted and sorted without the text search: building the set of a word's
     matches costs ~35 ms in a province, and the count and the page each built it. The unit filter
     is left out of that estimate, which can only keep the plain form.
     """
+    base = petition_list(user=user, action=Action.PETITION_VIEW)
     q = (filters.get("q") or "").strip()
     if not q:
         return rows(ledger_filter(base, **filters)), None
     sort = filters.get("sort") or DEFAULT_SORT
-    if ledger_search_from_scope(base.db, scope_units):
+    if ledger_search_from_scope(base.db, petition_scope_units(user)):
         # Unordered, the scope's indexes alone answer it (ordered, every row in scope was read).
         ids = list(ledger_filter(base, **filters, walk=True).order_by().values_list("pk", flat=True))
         # The ids are ``base``'s own (read just now); testing its scope again on each would let
         # SQLite walk the scope instead of the ids (a county office's count: 10 ms instead of 7).
-        found = base.model._default_manager.filter(InIdList("id", ids)) if ids else base.none()
-        return rows(cast(P, found)).order_by(*ledger_order(sort, indexed=False)), None
+        # No ids: ``InIdList`` matches nothing, and no query runs.
+        found = Petition.objects.filter(InIdList("id", ids))
+        return rows(found).order_by(*ledger_order(sort, indexed=False)), None
     listing = rows(ledger_filter(base, **filters))
 
-    def pages(count: int) -> P:
+    def pages(count: int) -> QuerySet[Petition]:
         if sort not in WALKING_SORTS or not ledger_search_walks(base.db, count):
             return listing.order_by(*ledger_order(sort, indexed=False))
         return rows(ledger_filter(base, **filters, walk=True))

@@ -91,7 +91,6 @@ from zhenwu.petitions.selectors import (
     hidden_link_numbers,
     petition_links,
     petition_list,
-    petition_scope_units,
     petitioner_history,
 )
 from zhenwu.petitions.transitions import can_move
@@ -184,12 +183,7 @@ def _ledger_page_rows(queryset: QuerySet[Petition]) -> QuerySet[Petition]:
 def petition_list_view(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     filters = LedgerFilterForm(request.GET or None, user=user)
-    listing, page_list = ledger_pages(
-        petition_list(user=user, action=Action.PETITION_VIEW),
-        filters.ledger_filters(),
-        rows=_ledger_page_rows,
-        scope_units=petition_scope_units(user),
-    )
+    listing, page_list = ledger_pages(user, filters.ledger_filters(), rows=_ledger_page_rows)
     page_obj = paginate(request, listing, page_list=page_list)
     today = timezone.localdate()
     detail_url = pk_url("petitions:detail")

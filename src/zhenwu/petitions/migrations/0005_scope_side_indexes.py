@@ -7,7 +7,7 @@ from django.db import migrations
 
 from zhenwu.petitions.vendor_indexes import vendor_indexes_create
 
-SIDES = ("petitions_unit_scope_idx", "petitions_handling_scope_idx", "petitions_id_scope_idx")
+ADDED = ("petitions_unit_scope_idx", "petitions_handling_scope_idx", "petitions_id_scope_idx")
 
 
 def create(apps: Any, schema_editor: Any) -> None:
@@ -16,7 +16,7 @@ def create(apps: Any, schema_editor: Any) -> None:
 
 def drop(apps: Any, schema_editor: Any) -> None:
     with schema_editor.connection.cursor() as cursor:
-        for name in SIDES:
+        for name in ADDED:
             cursor.execute(f"DROP INDEX IF EXISTS {name}")
 
 
