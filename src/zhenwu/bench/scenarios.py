@@ -11,6 +11,7 @@ matters (so the SQL is the same query, not an easier one).
 """
 
 import datetime
+import gc
 import json
 import math
 import resource
@@ -158,9 +159,17 @@ class Runner:
     def timed(
         self, name: str, call: Callable[[int], Any], *, repeat: int | None = None, **fields: Any
     ) -> list[float]:
-        """Run ``call(i)`` once to count its queries (untimed), then ``repeat`` times timed."""
+        """Run ``call(i)`` once to count its queries (untimed), then ``repeat`` times timed.
+
+        Between the two, the garbage collector is emptied and what is alive frozen, as the server
+        does once it has loaded (``zhenwu/wsgi.py``). Otherwise a full collection walks everything
+        this process holds (the dataset's objects, the earlier scenarios' leftovers: ~115 ms) and
+        its pause lands on whichever timed run triggers it, one in ~15, as the scenario's p95.
+        """
         with QueryCounter() as counter:
             first = call(0)
+        gc.collect()
+        gc.freeze()
         samples = []
         for i in range(1, (repeat or self.repeat) + 1):
             t0 = time.perf_counter()
@@ -196,6 +205,8 @@ class Runner:
         a, b = ours(), hand()
         if a != b:
             raise RuntimeError(f"{name}: zhenwu found {a[:5]}… ({len(a)}), the SQL {b[:5]}… ({len(b)})")
+        gc.collect()  # as in ``timed``
+        gc.freeze()
         ours_ms, hand_ms = [], []
         for _ in range(self.repeat):
             t0 = time.perf_counter()
@@ -222,34 +233,61 @@ class Runner:
 
     # --- the scenarios ---------------------------------------------------------------------------
 
-    def run_all(self, *, export: bool, export_in_subprocess: Callable[[str], dict[str, Any]]) -> None:
-        with override_settings(**BENCH_SETTINGS):
-            self.pages()
-            self.writes()
-            self.baselines()
-            self.sweep()
-            if self.ds.schedule is not None:
-                self.reports()
-            if self.ds.scale.roster_days:
-                self.rosters()
-            # The export is measured on 10^5 rows (the target's size), not on a province's 10^6.
-            if export and self.wanted("export") and self.ds.scale.petitions <= EXPORT_MAX_ROWS:
-                self.emit.line(
-                    {"scenario": "export .xlsx (every matter the administrator sees)", "kind": "export"}
-                    | export_in_subprocess(self.ds.admin.username)
-                )
+    def run_all(self, *, probes: bool, probe: Callable[..., dict[str, Any]]) -> None:
+        """Every scenario; ``probe(*arguments)`` runs ``manage.py bench ARGUMENTS`` in a fresh
+        process for the measurements that need one (``probes=False`` skips them)."""
+        try:
+            with override_settings(**BENCH_SETTINGS):
+                self.pages()
+                if probes and self.wanted("collector"):
+                    self.emit.line(
+                        {
+                            "scenario": "full collection in a warmed-up worker (gc.collect)",
+                            "kind": "collector",
+                        }
+                        | probe("--collector-probe", self.ds.office.username, *self.probe_urls())
+                    )
+                self.writes()
+                self.baselines()
+                self.sweep()
+                if self.ds.schedule is not None:
+                    self.reports()
+                if self.ds.scale.roster_days:
+                    self.rosters()
+                # The export is measured on 10^5 rows (the target's size), not on a province's 10^6.
+                if probes and self.wanted("export") and self.ds.scale.petitions <= EXPORT_MAX_ROWS:
+                    self.emit.line(
+                        {"scenario": "export .xlsx (every matter the administrator sees)", "kind": "export"}
+                        | probe("--export-probe", self.ds.admin.username)
+                    )
+        finally:
+            gc.unfreeze()  # what ``timed`` froze is the process's to collect again
+
+    def detail_pk(self) -> int | None:
+        return (
+            Petition.objects.filter(unit=self.ds.townships[0], status=Status.HANDLING)
+            .order_by("-pk")
+            .values_list("pk", flat=True)
+            .first()
+        )
+
+    def probe_urls(self) -> list[str]:
+        """What the township office's worker serves before the collector probe: its main pages."""
+        return [
+            "/",
+            "/petitions/?status=handling",
+            "/petitions/?q=工资",
+            f"/petitions/{self.detail_pk()}/",
+            "/api/petitions?status=handling",
+            "/duty/",
+        ]
 
     def pages(self) -> None:
         ds = self.ds
         office, county, admin = ds.office, ds.duty_office, ds.admin
         town_count = Petition.objects.filter(unit=ds.townships[0]).count()
         county_count = Petition.objects.filter(unit__parent=ds.county).count()
-        detail = (
-            Petition.objects.filter(unit=ds.townships[0], status=Status.HANDLING)
-            .order_by("-pk")
-            .values_list("pk", flat=True)
-            .first()
-        )
+        detail = self.detail_pk()
         self.get("home dashboard (township office)", office, "/")
         self.get("home dashboard (county office)", county, "/")
         self.get("home dashboard (township leader)", ds.leaders[0], "/")
@@ -552,6 +590,46 @@ def _sql_ledger_page(user: User, *, status: str = "", q: str = "", everything: b
 
 
 # --- the export, in a process of its own ----------------------------------------------------------
+
+
+def collector_probe(username: str, urls: Sequence[str]) -> dict[str, Any]:
+    """A full collection's pause in a worker that has served ``urls`` (each three times), with the
+    startup objects frozen as ``zhenwu/wsgi.py`` freezes them, and again with nothing frozen.
+
+    Runs in a fresh ``manage.py bench --collector-probe`` process, so what is alive is a worker's
+    (Django, the apps, the pages' templates), not the benchmark's dataset.
+    """
+    from zhenwu.wsgi import freeze_loaded_objects
+
+    freeze_loaded_objects()
+    user = User.objects.get(username=username)
+    with override_settings(**BENCH_SETTINGS):
+        client = logged_in(user)
+        for url in urls:
+            for _ in range(3):
+                response = client.get(url)
+                if response.status_code != 200:
+                    raise RuntimeError(f"collector probe: GET {url} answered {response.status_code}")
+
+    def pauses() -> list[float]:
+        samples = []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            gc.collect()
+            samples.append((time.perf_counter() - t0) * 1000)
+        return samples
+
+    frozen, walked = gc.get_freeze_count(), len(gc.get_objects())
+    with_freeze = pauses()
+    gc.unfreeze()
+    without = pauses()
+    return {
+        "frozen_objects": frozen,
+        "objects_walked": walked,
+        "p50_ms": round(statistics.median(with_freeze), 2),
+        "unfrozen_p50_ms": round(statistics.median(without), 2),
+        "objects_walked_unfrozen": len(gc.get_objects()),
+    }
 
 
 def export_probe(username: str) -> dict[str, Any]:

@@ -6,6 +6,7 @@ finding exactly the matters zhenwu finds (also with the shields of Art. 30 in pl
 """
 
 import datetime
+import gc
 import json
 from io import StringIO
 from typing import Any
@@ -70,7 +71,8 @@ def test_generate_refuses_a_database_that_holds_a_dataset(tiny: data.Dataset) ->
 
 
 def test_bench_prints_one_line_per_scenario() -> None:
-    lines = run_bench("--no-export")
+    lines = run_bench("--no-probes")
+    assert gc.get_freeze_count() == 0  # what the timed runs froze is unfrozen again
     by_name = {line["scenario"]: line for line in lines}
     assert lines[0]["scenario"] == "generate" and lines[0]["petitions"] == 60
     for line in lines:
@@ -110,7 +112,7 @@ def test_bench_prints_one_line_per_scenario() -> None:
 
 
 def test_only_filters_the_scenarios() -> None:
-    lines = run_bench("--no-export", "--only", "search 工资")
+    lines = run_bench("--no-probes", "--only", "search 工资")
     names = [line["scenario"] for line in lines[1:]]
     assert names and all("search 工资" in name for name in names)
 
@@ -137,6 +139,16 @@ def test_export_probe_exports_every_matter(tiny: data.Dataset) -> None:
     assert figures["rows"] == Petition.objects.count()
     assert figures["bytes"] > 5000 and figures["seconds"] >= 0
     assert figures["peak_rss_mb"] >= figures["rss_before_export_mb"] > 0
+
+
+def test_collector_probe_serves_the_pages_then_times_both_ways(tiny: data.Dataset) -> None:
+    runner = scenarios.Runner(tiny, scenarios.Emitter(lambda _line: None, scale="tiny"), repeat=3)
+    figures = scenarios.collector_probe(tiny.office.username, runner.probe_urls())
+    assert gc.get_freeze_count() == 0  # the probe leaves nothing frozen behind
+    # The worker's loaded objects were frozen, and a full collection walked far fewer of them.
+    assert figures["frozen_objects"] > 10 * figures["objects_walked"] > 0
+    assert figures["objects_walked_unfrozen"] > 10 * figures["objects_walked"]
+    assert figures["p50_ms"] > 0 and figures["unfrozen_p50_ms"] > 0
 
 
 def test_percentiles_are_nearest_rank() -> None:

@@ -30,19 +30,29 @@ class Command(BaseCommand):
             help="run only scenarios whose name contains this (or one of these, comma-separated)",
         )
         parser.add_argument("--generate-only", action="store_true", help="build the dataset and stop")
-        parser.add_argument("--no-export", action="store_true", help="skip the .xlsx export")
+        parser.add_argument(
+            "--no-probes",
+            action="store_true",
+            help="skip what is measured in a fresh process: the .xlsx export, the collector's pause",
+        )
         parser.add_argument("--load", action="store_true", help="also run the HTTP load run")
         parser.add_argument("--load-clients", type=int, default=50)
         parser.add_argument("--load-seconds", type=float, default=60)
         parser.add_argument("--export-probe", default="", help=self.export_probe_help)
+        parser.add_argument("--collector-probe", nargs="+", default=[], help=self.collector_probe_help)
 
     export_probe_help = "internal: run the export once in this process as USERNAME and print its figures"
+    collector_probe_help = "internal: as USERNAME, serve the URLs, then time full collections"
 
     def handle(self, *args: Any, **options: Any) -> None:
         from zhenwu.bench import scenarios
 
         if options["export_probe"]:
             self.stdout.write(json.dumps(scenarios.export_probe(options["export_probe"])))
+            return
+        if options["collector_probe"]:
+            username, *urls = options["collector_probe"]
+            self.stdout.write(json.dumps(scenarios.collector_probe(username, urls)))
             return
         # One line per scenario on stdout: the security log's line per benchmark login is noise here.
         logging.getLogger("axes").setLevel(logging.WARNING)
@@ -65,7 +75,7 @@ class Command(BaseCommand):
             return
         dataset = data.load_dataset(scale)
         runner = scenarios.Runner(dataset, emit, repeat=options["repeat"], only=options["only"])
-        runner.run_all(export=not options["no_export"], export_in_subprocess=self._export_subprocess)
+        runner.run_all(probes=not options["no_probes"], probe=self._probe)
         if options["load"]:
             from zhenwu.bench.load import run_load
 
@@ -79,15 +89,15 @@ class Command(BaseCommand):
             emit.line({"scenario": "HTTP load run (real server)", **result})
 
     @staticmethod
-    def _export_subprocess(username: str) -> dict[str, Any]:
-        """The export in a fresh process, so its peak memory is the export's own."""
+    def _probe(*arguments: str) -> dict[str, Any]:
+        """A probe in a fresh process, so its memory and objects are its own."""
         result = subprocess.run(  # noqa: S603 -- our own manage.py
-            [sys.executable, "-m", "django", "bench", "--export-probe", username],
+            [sys.executable, "-m", "django", "bench", *arguments],
             capture_output=True,
             text=True,
             check=False,
         )
         if result.returncode != 0:
-            raise CommandError(f"the export probe failed:\n{result.stderr[-3000:]}")
+            raise CommandError(f"the probe {arguments[0]} failed:\n{result.stderr[-3000:]}")
         out: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
         return out
