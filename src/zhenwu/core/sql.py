@@ -1,13 +1,15 @@
 """Small SQL building blocks the ORM does not have."""
 
 import json
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import EmptyResultSet
+from django.db import connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Aggregate, BooleanField, F, Func, JSONField
+from django.db.models import Aggregate, BooleanField, F, Func, JSONField, QuerySet
 from django.db.models.functions import Coalesce
+from django.db.models.query import ModelIterable
 from django.db.models.sql.compiler import SQLCompiler
 
 
@@ -74,3 +76,48 @@ class JSONGroupArray(Aggregate):
         self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
     ) -> tuple[str, Any]:
         return self.as_sql(compiler, connection, function="JSONB_AGG", **extra_context)
+
+
+if TYPE_CHECKING:
+    _ModelIterable = ModelIterable[Any]
+else:
+    _ModelIterable = ModelIterable  # generic in django-stubs only
+
+
+class PlannerSettingsIterable(_ModelIterable):
+    """Model rows read with PostgreSQL's planner settings ``SETTINGS`` changed for that query only.
+
+    The query runs in ``transaction.atomic`` (a savepoint inside a transaction) after
+    ``SET LOCAL``; the settings are put back ``TO DEFAULT`` once its rows are read, so neither a
+    surrounding transaction nor the connection keeps them. If the query fails, the rollback undoes
+    them. Other databases read the rows unchanged. Subclasses name the settings
+    (``petitions.ledger.IndexWalkIterable``); ``with_iterable`` puts one on a queryset.
+    """
+
+    SETTINGS: tuple[tuple[str, str], ...] = ()
+
+    def __iter__(self) -> Iterator[Any]:
+        using = self.queryset.db
+        connection = connections[using]
+        if connection.vendor != "postgresql" or not self.SETTINGS:
+            yield from super().__iter__()
+            return
+        # Constant names and values of the subclass, never user input.
+        change = "; ".join(f"SET LOCAL {name} = {value}" for name, value in self.SETTINGS)
+        restore = "; ".join(f"SET LOCAL {name} TO DEFAULT" for name, _value in self.SETTINGS)
+        with transaction.atomic(using=using), connection.cursor() as cursor:
+            cursor.execute(change)
+            rows = list(super().__iter__())
+            cursor.execute(restore)
+        yield from rows
+
+
+Q_ = TypeVar("Q_", bound=QuerySet[Any])
+
+
+def with_iterable(queryset: Q_, iterable: type[_ModelIterable]) -> Q_:
+    """A copy of ``queryset`` whose model rows are read by ``iterable`` (kept through slicing and
+    further filters; ``values()`` and ``values_list()`` read as usual)."""
+    clone = queryset.all()
+    clone._iterable_class = iterable  # noqa: SLF001 -- Django's own hook for how rows are read
+    return clone

@@ -1,13 +1,17 @@
 """``InIdList``: a column among a list of ids, the list bound as one parameter. ``Unindexed``: a
-column as an expression that sorts the same. PostgreSQL connections run without JIT."""
+column as an expression that sorts the same. PostgreSQL connections run without JIT.
+``PlannerSettingsIterable``: planner settings for one query's rows, not after."""
+
+from typing import Any
 
 import pytest
 from django.db import connection
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.test.utils import CaptureQueriesContext
 
 from zhenwu.core.models import Unit
-from zhenwu.core.sql import InIdList, Unindexed
+from zhenwu.core.sql import InIdList, PlannerSettingsIterable, Unindexed, with_iterable
 from zhenwu.testing.world import World
 
 pytestmark = pytest.mark.django_db
@@ -54,3 +58,35 @@ def test_postgresql_connections_run_without_jit() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone() == ("off",)
+
+
+class _SmallWorkMem(PlannerSettingsIterable):
+    SETTINGS = (("work_mem", "'1234kB'"),)
+
+
+def _work_mem() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW work_mem")
+        return str(cursor.fetchone()[0])
+
+
+def _settings_seen(units: Any) -> set[str]:
+    """The ``mem`` annotation of each row (Django adds it; the model has no such attribute)."""
+    return {unit.__dict__["mem"] for unit in units}
+
+
+def test_planner_settings_hold_for_their_query_alone(world: World) -> None:
+    plain = Unit.objects.order_by("path")
+    held = with_iterable(plain, _SmallWorkMem)
+    # Slicing and filtering keep the iterable; the rows are the same.
+    assert list(held[:2]) == list(plain[:2])
+    assert list(held.filter(kind=world.village.kind)) == list(plain.filter(kind=world.village.kind))
+    if connection.vendor != "postgresql":
+        return
+    before = _work_mem()
+    assert before != "1234kB"
+    with_mem = Unit.objects.annotate(mem=RawSQL("current_setting('work_mem')", []))
+    assert _settings_seen(with_iterable(with_mem, _SmallWorkMem)) == {"1234kB"}
+    # Inside the test's transaction too, the setting is back once the rows are read.
+    assert _work_mem() == before
+    assert _settings_seen(with_mem.all()) == {before}

@@ -271,7 +271,8 @@ def _page_sql(client: Client, url: str) -> tuple[Any, list[str]]:
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
     assert response.status_code == 200
-    return response, [q["sql"] for q in queries.captured_queries if "petitions_petition" in q["sql"]]
+    sqls = [q["sql"] for q in queries.captured_queries]
+    return response, [sql for sql in sqls if "petitions_petition" in sql or sql.startswith("SET LOCAL")]
 
 
 def _sorted_after_matching(sqls: list[str]) -> bool:
@@ -279,11 +280,26 @@ def _sorted_after_matching(sqls: list[str]) -> bool:
 
 
 def _walked(sqls: list[str]) -> bool:
-    """A page read in the order's index: on SQLite with the matches as a set (``+id IN``)."""
-    ordered = any('ORDER BY "petitions_petition"."received_at" DESC' in sql for sql in sqls)
+    """A page read in the order's index: on SQLite with the matches as a set (``+id IN``), on
+    PostgreSQL with the planner held to the walk for that query alone (``IndexWalkIterable``)."""
+    ordered = [i for i, sql in enumerate(sqls) if 'ORDER BY "petitions_petition"."received_at" DESC' in sql]
     if connection.vendor == "sqlite":
-        return ordered and any('+"petitions_petition"."id" IN (SELECT rowid' in sql for sql in sqls)
-    return ordered
+        return bool(ordered) and any('+"petitions_petition"."id" IN (SELECT rowid' in sql for sql in sqls)
+    return any(
+        0 < i < len(sqls) - 1
+        and sqls[i - 1].startswith("SET LOCAL enable_bitmapscan = off;")
+        and sqls[i + 1].startswith("SET LOCAL enable_bitmapscan TO DEFAULT;")
+        for i in ordered
+    )
+
+
+def _planner_settings() -> tuple[str, ...]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT string_agg(setting, ',' ORDER BY name) FROM pg_settings WHERE name IN "
+            "('enable_bitmapscan', 'enable_seqscan', 'max_parallel_workers_per_gather')"
+        )
+        return tuple(cursor.fetchone()[0].split(","))
 
 
 def test_the_walking_form_finds_the_same_matters(world: World, matters: list[Petition]) -> None:
@@ -318,9 +334,13 @@ def test_a_search_page_is_read_by_the_number_of_matches(
     # Many: the page walks the date index; the count still reads the matches.
     monkeypatch.setattr(ledger, "SQLITE_FEW_MATCHES", len(dated) - 1)
     monkeypatch.setattr(ledger, "POSTGRESQL_WALK_FACTOR", 0)
+    settings_before = _planner_settings() if connection.vendor == "postgresql" else ()
     response, sqls = _page_sql(client, url)
     assert _walked(sqls) and not _sorted_after_matching(sqls), sqls
     assert numbers(response) == expected
+    if connection.vendor == "postgresql":
+        # The walk's settings were the page query's alone: the test's transaction is back as it was.
+        assert _planner_settings() == settings_before == ("on", "on", "2")
     count_sql = next(sql for sql in sqls if "COUNT(" in sql)
     if connection.vendor == "sqlite":
         assert '"petitions_petition"."id" IN (SELECT rowid' in count_sql, count_sql
