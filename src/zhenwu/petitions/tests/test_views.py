@@ -151,9 +151,20 @@ def test_detail_offers_earlier_matters_and_duplicates_and_links_them(world: Worl
     other, _ = register(office, world.township, name="李四", id_number=ID_B, summary="拖欠工资问题")
     new, _ = register(office, world.township, summary="拖欠工资问题")
     login(client, world, "office")
-    context = page(client, "petitions:detail", new.pk).context
+    response = page(client, "petitions:detail", new.pk)
+    context = response.context
     assert [p.pk for p in context["earlier"]] == [old.pk]
     assert {p.pk for p in context["duplicates"]} == {old.pk, other.pk}
+    # Each possible duplicate has its own "link" form, posting to this matter.
+    html = response.content.decode()
+    action = f'action="{reverse("petitions:link", args=[new.pk])}"'
+    for duplicate in (old, other):
+        form = (
+            rf'<form method="post" {re.escape(action)}><input[^>]*csrfmiddlewaretoken[^>]*>'
+            rf'<input type="hidden" name="other" value="{re.escape(duplicate.number)}">'
+            r'<input type="hidden" name="note" value="[^"]+">'
+        )
+        assert re.search(form, html), duplicate.number
     assert not new.is_first_time
     post(client, "petitions:link", new.pk, {"other": other.number})
     assert PetitionLink.objects.filter(from_petition=new, to_petition=other).exists()
