@@ -563,7 +563,7 @@ def _sql_ledger_page(user: User, *, status: str = "", q: str = "", everything: b
             where.append("p.id IN (SELECT rowid FROM petitions_search WHERE petitions_search MATCH %s)")
             params.append(" AND ".join(f'"{t}"' for t in tokens))
         else:
-            where.append("to_tsvector('simple', p.search_text) @@ to_tsquery('simple', %s)")
+            where.append("p.search_vector @@ to_tsquery('simple', %s)")
             params.append(" & ".join(tokens))
     condition = " AND ".join(where)
     with connection.cursor() as cursor:

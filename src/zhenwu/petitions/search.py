@@ -10,12 +10,14 @@ companies, numbers) are indexed whole, lower-cased.
 
 ``Petition.search_text`` holds these tokens, space-separated; the services fill it with
 ``search_text_for`` on every write of the summary or text. The index over it is per vendor
-(migration 0002):
+(migrations 0002 and 0006):
 
 - SQLite: the FTS5 table ``petitions_search`` (external content: the rows of
   ``petitions_petition``, ``content_rowid=id``; default ``unicode61`` tokenizer, which splits on
   the spaces), kept in step by triggers, so ``bulk_create`` and raw updates are indexed too.
-- PostgreSQL: the GIN index ``petitions_search_gin`` on ``to_tsvector('simple', search_text)``.
+- PostgreSQL: the generated column ``search_vector`` (``to_tsvector('simple', search_text)``,
+  stored; migration 0006, not a model field: Django never writes it, the database computes it on
+  every insert and update) and its GIN index ``petitions_search_vector_gin``.
 
 A query without any two-character piece (a single Chinese character, or only punctuation) cannot
 use the index: ``petition_search_filter`` then falls back to a substring match on the summary
@@ -41,9 +43,11 @@ MAX_QUERY_TOKENS = 32
 #: An ASCII word longer than this is cut (no real word is; it keeps the index rows small).
 MAX_WORD_LENGTH = 40
 
-#: The FTS5 table (SQLite) and the GIN index (PostgreSQL) created by migration 0002.
+#: The FTS5 table (SQLite, migration 0002), the stored vector column and its GIN index
+#: (PostgreSQL, migration 0006).
 SQLITE_TABLE = "petitions_search"
-POSTGRES_INDEX = "petitions_search_gin"
+POSTGRES_COLUMN = "search_vector"
+POSTGRES_INDEX = "petitions_search_vector_gin"
 
 #: Runs of CJK ideographs (unified, extension A, compatibility, and the supplementary planes) or of
 #: ASCII letters and digits (after NFKC, so full-width ＡＢＣ１２３ counts as ASCII).
@@ -81,11 +85,12 @@ def search_query_tokens(q: str) -> list[str]:
 
 
 class _TsvectorMatch(Func):
-    """``to_tsvector('simple', <search_text>) @@ plainto_tsquery('simple', %s)`` (PostgreSQL).
+    """``<table>.search_vector @@ plainto_tsquery('simple', %s)`` (PostgreSQL).
 
-    Written as an expression (not raw SQL) so the column is qualified with whatever alias the
-    query gives the table; the expression matches the GIN index's exactly, so the index is used.
-    plainto_tsquery ANDs the words and treats every character of the query as text, never syntax.
+    Given ``F("search_text")``, written as an expression (not raw SQL) so the column is qualified
+    with whatever alias the query gives the table; the vector column beside it is not a model
+    field, so its name takes the place of ``search_text``'s in the compiled column. plainto_tsquery
+    ANDs the words and treats every character of the query as text, never syntax.
     """
 
     output_field = BooleanField()
@@ -95,9 +100,12 @@ class _TsvectorMatch(Func):
     ) -> tuple[str, list[Any]]:
         column, query = self.get_source_expressions()
         column_sql, column_params = compiler.compile(column)
+        text_column = connection.ops.quote_name("search_text")
+        if not column_sql.endswith(text_column):
+            raise ValueError(f"_TsvectorMatch expects the search_text column, not {column_sql}")
+        vector_sql = column_sql[: -len(text_column)] + connection.ops.quote_name(POSTGRES_COLUMN)
         query_sql, query_params = compiler.compile(query)
-        sql = f"to_tsvector('simple', {column_sql}) @@ plainto_tsquery('simple', {query_sql})"
-        return sql, [*column_params, *query_params]
+        return f"{vector_sql} @@ plainto_tsquery('simple', {query_sql})", [*column_params, *query_params]
 
 
 def _fts5_query(tokens: list[str]) -> str:
