@@ -18,12 +18,17 @@ FORWARD = [
     "GENERATED ALWAYS AS (to_tsvector('simple', search_text)) STORED",
     "CREATE INDEX IF NOT EXISTS petitions_search_vector_gin ON petitions_petition USING gin (search_vector)",
     "DROP INDEX IF EXISTS petitions_search_gin",
+    # The rewritten table has no statistics for the new column until the next ANALYZE, which a
+    # rewrite does not prompt. Without them, the county office's page of 拖欠工资 took 278 ms
+    # instead of 61 (make bench, before and after an ANALYZE by hand).
+    "ANALYZE petitions_petition",
 ]
 BACKWARD = [
     "CREATE INDEX IF NOT EXISTS petitions_search_gin ON petitions_petition "
     "USING gin (to_tsvector('simple', search_text))",
     "DROP INDEX IF EXISTS petitions_search_vector_gin",
     "ALTER TABLE petitions_petition DROP COLUMN IF EXISTS search_vector",
+    "ANALYZE petitions_petition",
 ]
 
 
