@@ -79,14 +79,14 @@ def main() -> None:
                 cells.append(f"{r['zhenwu_p50_ms']} / {r['sql_p50_ms']} = **{r['ratio']}**" if r else "—")
             print(f"| {scale} | {name.removeprefix('baseline: ')} | " + " | ".join(cells) + " |")
 
-    print("\n### Batches, sweep, export, load run\n")
+    print("\n### Batches, sweep, export, collector, load run\n")
     for scale in scales:
         for base in bases:
             for (name, s, b), r in rows.items():
                 if (
                     s != scale
                     or b != base
-                    or r.get("kind") not in {"sweep", "batch", "export"}
+                    or r.get("kind") not in {"sweep", "batch", "export", "collector"}
                     and "load" not in name
                 ):
                     continue
