@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.template import Context, Engine
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -28,6 +29,7 @@ from zhenwu.reports.models import (
 )
 from zhenwu.reports.services import report_submit
 from zhenwu.reports.tests.factories import at, daily_schedule, daily_type, values
+from zhenwu.reports.views import _cells_html
 from zhenwu.testing.world import World
 
 pytestmark = pytest.mark.django_db
@@ -472,6 +474,42 @@ def test_grid_shows_late_and_missing_with_a_constant_number_of_queries(world, cl
         0
     ] == "0 5′"
     assert len(large_response.context["rows"]) == 12
+
+
+#: How the grid's template wrote each cell before the cells were rendered in the view.
+TEMPLATE_CELLS = (
+    "{% for cell in cells %}<td>{% if cell %}"
+    '<a class="badge {{ cell.badge }}" href="{{ cell.url }}" title="{{ cell.label }}" '
+    'aria-label="{{ cell.label }}">{{ cell.text }}</a>'
+    '{% else %}<span class="muted" aria-hidden="true">—</span>{% endif %}</td>{% endfor %}'
+)
+
+
+def test_grid_cells_are_written_as_the_template_wrote_them(world, client, clock):
+    office, reporter = world.user("office"), world.user("reporter")
+    schedule = daily_schedule(office, world.township, [world.village, world.village2])
+    clock.move_to(at("2026-02-25", 9, 5))
+    report_submit(actor=reporter, slot=slot_at(schedule, world.village, "2026-02-25", 9), is_zero=True)
+    # A unit's name is users' text: markup characters in it come out escaped.
+    Unit.objects.filter(pk=world.village2.pk).update(name="西<b>\"&'村")
+    clock.move_to(at("2026-02-26", 12))
+    login(client, world, "office")
+    _queries, response = grid_queries(client, schedule)
+    engine = Engine.get_default()
+    rows = response.context["rows"]
+    assert {row.name for row in rows} == {world.village.name, "西<b>\"&'村"}
+    for row in rows:
+        assert row.cells_html == engine.from_string(TEMPLATE_CELLS).render(Context({"cells": row.cells}))
+        assert row.cells_html in response.content.decode()
+    html = response.content.decode()
+    assert "西&lt;b&gt;&quot;&amp;&#x27;村" in html and '西<b>"' not in html
+    # The days and deadlines above the cells open the summary of that day and deadline.
+    summary = reverse("reports:summary", args=[schedule.pk])
+    assert f'href="{summary}?day=2026-02-25"' in html
+    assert f'href="{summary}?day=2026-02-25&amp;due=09:00"' in html
+    assert any(cell is not None for row in rows for cell in row.cells)
+    # A unit without a deadline in a column gets the empty cell, also as the template wrote it.
+    assert _cells_html([None]) == engine.from_string(TEMPLATE_CELLS).render(Context({"cells": [None]}))
 
 
 def test_grid_pages_units_and_counts_every_unit(world, client, clock, settings):
