@@ -104,11 +104,20 @@ def build_summary(
     if due_at is not None:
         slots_qs = slots_qs.filter(due_at=due_at)
     slots = list(slots_qs.select_related("unit").order_by("unit__path", "due_at"))
+    # Rows, not model instances: a county's day is ~700 submissions, each with its reporter.
     submissions = {
         sub.slot_id: sub
         for sub in ReportSubmission.objects.filter(
             slot__in=[s.pk for s in slots], is_current=True
-        ).select_related("submitted_by")
+        ).values_list(
+            "slot_id",
+            "is_zero",
+            "values",
+            "form_version_id",
+            "submitted_by__full_name",
+            "submitted_by__username",
+            named=True,
+        )
     }
     version_ids = {sub.form_version_id for sub in submissions.values()}
     versions = list(
@@ -117,7 +126,10 @@ def build_summary(
             report_type_id=schedule.report_type_id, number=schedule.report_type.current_version
         )
     )
-    by_id = {version.pk: version for version in versions}
+    # Each version's fields parsed once, not once per submission.
+    specs_by_version = {
+        version.pk: {spec.key: spec for spec in specs_from(version.fields)} for version in versions
+    }
     specs = _fields_union(versions)
     totals: dict[str, Any] = {}
     for spec in specs:
@@ -136,7 +148,8 @@ def build_summary(
             due_at=slot.due_at,
             state=state,
             late_minutes=lateness_minutes(slot),
-            submitted_by=sub.submitted_by.get_full_name() if sub else "",
+            # As User.get_full_name: the full name, else the user name.
+            submitted_by=(sub.submitted_by__full_name or sub.submitted_by__username) if sub else "",
         )
         if state == SlotState.MISSING:
             summary.missing.append(line)
@@ -152,7 +165,7 @@ def build_summary(
         if sub.is_zero:
             summary.zero.append(line)
             continue
-        version_specs = {spec.key: spec for spec in specs_from(by_id[sub.form_version_id].fields)}
+        version_specs = specs_by_version[sub.form_version_id]
         for key, value in sub.values.items():
             found = version_specs.get(key)
             if found is None:

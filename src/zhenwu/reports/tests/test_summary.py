@@ -137,6 +137,14 @@ def names(lines) -> list[str]:
 # --- totals and lists ----------------------------------------------------------------------------
 
 
+def test_a_reporter_without_a_full_name_is_shown_by_user_name(day: Day) -> None:
+    reporter = User.objects.get(username="reporter2")
+    User.objects.filter(pk=reporter.pk).update(full_name="")
+    reporter.refresh_from_db()
+    late = day.summary(9).late
+    assert [line.submitted_by for line in late] == ["reporter2"] == [reporter.get_full_name()]
+
+
 def test_one_deadline_totals_lists_and_texts(day: Day) -> None:
     summary = day.summary(9)
     assert summary.expected == 3
