@@ -167,19 +167,25 @@ POSTGRESQL_WALK_FACTOR = 400
 SQLITE_FEW_MATCHES = 200
 #: The sorts an index serves, which a page can walk (the others are always sorted after matching).
 WALKING_SORTS = frozenset({"-received_at", "received_at", "number", "-number"})
-#: On SQLite, a search within a small scope is counted, and its matches read, from the scope's
-#: covering indexes (``vendor_indexes``), each row looked up in the set of matches
-#: (``petition_search_filter(walk=True)``), instead of reading every match in the instance through
-#: the primary key to test the scope: ~1 µs a scope row against ~2.5 µs a match. In a province
-#: (122,530 matches of 工资) a township office's count took 390 → 42 ms, a county office's (20,000
-#: matters in scope) 311 → 69 ms. "Small": at most SQLITE_SCOPE_ROWS rows (the scope bounds what
-#: it can lose: a rare word with three matches costs ~30 ms there where reading them costs ~1 ms)
-#: and at most 1/SQLITE_SCOPE_SHARE of the instance's units. Above that share SQLite's planner
-#: scans a whole index for the scope instead of looking up its units (it averages a unit's rows
-#: over the units that hold any, the townships): a township office of a county (5% of the units)
-#: then counted 工资 in 32 ms instead of 26.
-SQLITE_SCOPE_ROWS = 30_000
-SQLITE_SCOPE_SHARE = 40
+#: A search within a small scope is counted, and its matches read, from the scope's rows, each
+#: tested against the words (``petition_search_filter(walk=True)``), instead of reading every match
+#: in the instance to test the scope.
+#: - SQLite: from the scope's covering indexes (``vendor_indexes``), each row looked up in the set
+#:   of matches, ~1 µs a scope row against ~2.5 µs a match. In a province (122,530 matches of 工资)
+#:   a township office's count took 390 → 42 ms, a county office's (20,000 matters in scope)
+#:   311 → 69 ms.
+#: - PostgreSQL: from the scope's indexes, each row's stored vector tested by ``ts_match_vq``,
+#:   which no index serves. Its planner takes a county's 401 unit ids for 40% of a province's
+#:   matters (they hold 2%) and read all 122,530 matches of 拖欠工资 to test the scope: a county
+#:   office's ids 3.4 s → 37 ms, a township office's 69 → 4 ms.
+#: "Small": at most SCOPE_ROWS rows (the scope bounds what it can lose: a rare word with three
+#: matches costs ~30 ms there where reading them costs ~1 ms) and at most 1/SCOPE_SHARE of the
+#: instance's units. Above that share SQLite's planner scans a whole index for the scope instead of
+#: looking up its units (it averages a unit's rows over the units that hold any, the townships): a
+#: township office of a county (5% of the units) then counted 工资 in 32 ms instead of 26; on
+#: PostgreSQL the same office's ids took 11–12 ms from the scope against 7–12 ms from the matches.
+SCOPE_ROWS = 30_000
+SCOPE_SHARE = 40
 #: The table's rows and the instance's units, re-read after this long (per process).
 TABLE_ROWS_SECONDS = 600
 _table_rows: dict[str, tuple[float, int]] = {}
@@ -231,17 +237,14 @@ def ledger_instance_units(using: str) -> int:
 
 
 def ledger_search_from_scope(using: str, scope_units: int | None) -> bool:
-    """Whether a search is counted from the scope (SQLite, above): the scope holds at most
-    1/``SQLITE_SCOPE_SHARE`` of the instance's units, and that share of the table's rows is at most
-    ``SQLITE_SCOPE_ROWS``. ``scope_units``: how many units the scope covers
+    """Whether a search is counted from the scope (above): the scope holds at most
+    1/``SCOPE_SHARE`` of the instance's units, and that share of the table's rows is at most
+    ``SCOPE_ROWS``. ``scope_units``: how many units the scope covers
     (``selectors.petition_scope_units``), None for the whole instance."""
-    if connections[using].vendor != "sqlite" or scope_units is None:
+    if connections[using].vendor not in {"sqlite", "postgresql"} or scope_units is None:
         return False
     units = max(ledger_instance_units(using), 1)
-    return (
-        scope_units * SQLITE_SCOPE_SHARE <= units
-        and ledger_table_rows(using) * scope_units <= SQLITE_SCOPE_ROWS * units
-    )
+    return scope_units * SCOPE_SHARE <= units and ledger_table_rows(using) * scope_units <= SCOPE_ROWS * units
 
 
 class IndexWalkIterable(PlannerSettingsIterable):
@@ -286,8 +289,8 @@ def ledger_pages(
       choose itself (a county office's page of 工资: 49 → 5 ms); PostgreSQL's planner is held to
       the walk (``IndexWalkIterable``).
 
-    On SQLite, a small scope (``ledger_search_from_scope``) is read
-    once, in that form, for the ids of its matches (at most ``SQLITE_SCOPE_ROWS``). The list is
+    A small scope (``ledger_search_from_scope``) is read
+    once, in that form, for the ids of its matches (at most ``SCOPE_ROWS``). The list is
     then those ids, counted and sorted without the text search: building the set of a word's
     matches costs ~35 ms in a province, and the count and the page each built it. The unit filter
     is left out of that estimate, which can only keep the plain form.
@@ -310,7 +313,10 @@ def ledger_pages(
     def pages(count: int) -> QuerySet[Petition]:
         if sort not in WALKING_SORTS or not ledger_search_walks(base.db, count):
             return listing.order_by(*ledger_order(sort, indexed=False))
-        return with_iterable(rows(ledger_filter(base, **filters, walk=True)), IndexWalkIterable)
+        # PostgreSQL is held to the walk by the planner settings; its text test keeps the indexed
+        # form, so a deep page's ids (read without those settings) can still use the text index.
+        walk = connections[base.db].vendor != "postgresql"
+        return with_iterable(rows(ledger_filter(base, **filters, walk=walk)), IndexWalkIterable)
 
     return listing, pages
 

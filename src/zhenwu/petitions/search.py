@@ -95,6 +95,10 @@ class _TsvectorMatch(Func):
 
     output_field = BooleanField()
 
+    def __init__(self, column: Any, query: Any, *, indexed: bool = True) -> None:
+        super().__init__(column, query)
+        self.indexed = indexed
+
     def as_sql(  # type: ignore[override]
         self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
     ) -> tuple[str, list[Any]]:
@@ -105,7 +109,11 @@ class _TsvectorMatch(Func):
             raise ValueError(f"_TsvectorMatch expects the search_text column, not {column_sql}")
         vector_sql = column_sql[: -len(text_column)] + connection.ops.quote_name(POSTGRES_COLUMN)
         query_sql, query_params = compiler.compile(query)
-        return f"{vector_sql} @@ plainto_tsquery('simple', {query_sql})", [*column_params, *query_params]
+        tsquery = f"plainto_tsquery('simple', {query_sql})"
+        # ``indexed=False``: the function behind ``@@``, which no index serves, so the planner
+        # starts from the other conditions (the scope) and tests each of their rows here.
+        sql = f"{vector_sql} @@ {tsquery}" if self.indexed else f"ts_match_vq({vector_sql}, {tsquery})"
+        return sql, [*column_params, *query_params]
 
 
 def _fts5_query(tokens: list[str]) -> str:
@@ -130,9 +138,10 @@ def petition_search_filter(queryset: Q_, q: str, *, walk: bool = False) -> Q_:
     The user's text only ever travels as a bound parameter. An empty query returns the queryset
     unchanged; a query without an indexable piece matches on the summary only (module doc).
 
-    ``walk``: the form for a page that walks its order's index and tests each row (on SQLite, a
-    look-up in the set of matches; ``ledger.ledger_pages`` says when). Without it, SQLite
-    reads the matches through the index and then each matter by id, which is right for a count.
+    ``walk``: the form that tests each row of another index's walk (the scope's, or on SQLite the
+    order's): on SQLite a look-up in the set of matches, on PostgreSQL the stored vector tested by
+    ``ts_match_vq``, which no index serves (``ledger.ledger_pages`` says when). Without it, both
+    read the matches through the text index, which is right for a count of a large scope.
     """
     q = q.strip()
     if not q:
@@ -150,7 +159,7 @@ def petition_search_filter(queryset: Q_, q: str, *, walk: bool = False) -> Q_:
             return queryset.filter(_RowidAmong(F("id"), matching))
         return queryset.filter(Q(id__in=matching))
     if vendor == "postgresql":
-        return queryset.filter(_TsvectorMatch(F("search_text"), Value(" ".join(tokens))))
+        return queryset.filter(_TsvectorMatch(F("search_text"), Value(" ".join(tokens)), indexed=not walk))
     # Another database has no index of ours: a scan of the token text, correct but slow.
     condition = Q()
     for token in tokens:
