@@ -168,8 +168,7 @@ class Runner:
         """
         with QueryCounter() as counter:
             first = call(0)
-        gc.collect()
-        gc.freeze()
+        _freeze()
         samples = []
         for i in range(1, (repeat or self.repeat) + 1):
             t0 = time.perf_counter()
@@ -205,8 +204,7 @@ class Runner:
         a, b = ours(), hand()
         if a != b:
             raise RuntimeError(f"{name}: zhenwu found {a[:5]}… ({len(a)}), the SQL {b[:5]}… ({len(b)})")
-        gc.collect()  # as in ``timed``
-        gc.freeze()
+        _freeze()
         ours_ms, hand_ms = [], []
         for _ in range(self.repeat):
             t0 = time.perf_counter()
@@ -511,6 +509,12 @@ class Runner:
 
 def _bind(fn: Callable[..., list[int]], *args: Any, **kwargs: Any) -> Callable[[], list[int]]:
     return lambda: fn(*args, **kwargs)
+
+
+def _freeze() -> None:
+    """Empty the garbage collector and freeze what is alive (``Runner.timed``)."""
+    gc.collect()
+    gc.freeze()
 
 
 def _describe(result: Any) -> dict[str, Any]:

@@ -32,7 +32,7 @@ from typing import Any, TypeVar
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import BooleanField, F, Func, Q, QuerySet, Value
-from django.db.models.expressions import RawSQL
+from django.db.models.expressions import Col, RawSQL
 from django.db.models.sql.compiler import SQLCompiler
 
 #: Distinct tokens kept per matter: the summary's come first, so it is always searchable; 4,000
@@ -88,9 +88,9 @@ class _TsvectorMatch(Func):
     """``<table>.search_vector @@ plainto_tsquery('simple', %s)`` (PostgreSQL).
 
     Given ``F("search_text")``, written as an expression (not raw SQL) so the column is qualified
-    with whatever alias the query gives the table; the vector column beside it is not a model
-    field, so its name takes the place of ``search_text``'s in the compiled column. plainto_tsquery
-    ANDs the words and treats every character of the query as text, never syntax.
+    with whatever alias the query gives the table: the vector column, not a model field, is named
+    beside that alias as Django's ``Col`` names its own. plainto_tsquery ANDs the words and treats
+    every character of the query as text, never syntax.
     """
 
     output_field = BooleanField()
@@ -103,17 +103,15 @@ class _TsvectorMatch(Func):
         self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
     ) -> tuple[str, list[Any]]:
         column, query = self.get_source_expressions()
-        column_sql, column_params = compiler.compile(column)
-        text_column = connection.ops.quote_name("search_text")
-        if not column_sql.endswith(text_column):
-            raise ValueError(f"_TsvectorMatch expects the search_text column, not {column_sql}")
-        vector_sql = column_sql[: -len(text_column)] + connection.ops.quote_name(POSTGRES_COLUMN)
+        if not isinstance(column, Col):
+            raise TypeError(f"_TsvectorMatch expects a table's column, not {column!r}")
+        vector_sql = ".".join(map(compiler.quote_name_unless_alias, (column.alias, POSTGRES_COLUMN)))
         query_sql, query_params = compiler.compile(query)
         tsquery = f"plainto_tsquery('simple', {query_sql})"
         # ``indexed=False``: the function behind ``@@``, which no index serves, so the planner
         # starts from the other conditions (the scope) and tests each of their rows here.
         sql = f"{vector_sql} @@ {tsquery}" if self.indexed else f"ts_match_vq({vector_sql}, {tsquery})"
-        return sql, [*column_params, *query_params]
+        return sql, list(query_params)
 
 
 def _fts5_query(tokens: list[str]) -> str:

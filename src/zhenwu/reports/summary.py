@@ -79,11 +79,12 @@ class Summary:
         return [(spec, self.total_display(spec)) for spec in self.fields if spec.kind != FieldKind.TEXT]
 
 
-def _fields_union(versions: list[ReportFormVersion]) -> list[FieldSpec]:
-    """Every field key of the versions in play, in the newest version's order, newest labels first."""
+def _fields_union(versions: list[ReportFormVersion], specs: dict[int, list[FieldSpec]]) -> list[FieldSpec]:
+    """Every field key of the versions in play, in the newest version's order, newest labels first
+    (``specs``: each version's fields by its id)."""
     seen: dict[str, FieldSpec] = {}
     for version in sorted(versions, key=lambda v: -v.number):
-        for spec in specs_from(version.fields):
+        for spec in specs[version.pk]:
             seen.setdefault(spec.key, spec)
     return list(seen.values())
 
@@ -127,10 +128,9 @@ def build_summary(
         )
     )
     # Each version's fields parsed once, not once per submission.
-    specs_by_version = {
-        version.pk: {spec.key: spec for spec in specs_from(version.fields)} for version in versions
-    }
-    specs = _fields_union(versions)
+    version_fields = {version.pk: specs_from(version.fields) for version in versions}
+    specs_by_version = {pk: {spec.key: spec for spec in fields} for pk, fields in version_fields.items()}
+    specs = _fields_union(versions, version_fields)
     totals: dict[str, Any] = {}
     for spec in specs:
         if spec.kind == FieldKind.NUMBER:
@@ -148,8 +148,9 @@ def build_summary(
             due_at=slot.due_at,
             state=state,
             late_minutes=lateness_minutes(slot),
-            # As User.get_full_name: the full name, else the user name.
-            submitted_by=(sub.submitted_by__full_name or sub.submitted_by__username) if sub else "",
+            submitted_by=User.shown_name(sub.submitted_by__full_name, sub.submitted_by__username)
+            if sub
+            else "",
         )
         if state == SlotState.MISSING:
             summary.missing.append(line)

@@ -10,6 +10,7 @@ import datetime
 import html
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlencode
 
@@ -719,9 +720,12 @@ class GridRowView:
     cells: list[GridCellView | None]
     late: int
     missing: int
-    #: The row's ``<td>`` cells, rendered here rather than by the template: a 30-day grid of 50
-    #: units is 3,000 cells, and five template variables a cell took ~220 ms of a ~340 ms page.
-    cells_html: SafeString
+
+    @cached_property
+    def cells_html(self) -> SafeString:
+        """The row's ``<td>`` cells, rendered here rather than by the template: a 30-day grid of 50
+        units is 3,000 cells, and five template variables a cell took ~220 ms of a ~340 ms page."""
+        return _cells_html(self.cells)
 
 
 #: An empty cell of the grid (no deadline for this unit then).
@@ -787,7 +791,7 @@ def _grid_rows(grid: Grid) -> list[GridRowView]:
                     slot_url.replace(_SLOT_ID_MARK, str(cell.slot_id)),
                 )
             )
-        rows.append(GridRowView(row.unit.name, cells, row.late, row.missing, _cells_html(cells)))
+        rows.append(GridRowView(row.unit.name, cells, row.late, row.missing))
     return rows
 
 

@@ -53,14 +53,20 @@ class User(AbstractUser):
         ordering = ["unit__path", "username"]
         indexes = [models.Index(fields=["unit", "role"], name="core_user_unit_role")]
 
+    @staticmethod
+    def shown_name(full_name: str, username: str) -> str:
+        """How a person is named on pages: the full name, else the user name (also for rows read
+        without a model instance)."""
+        return full_name or username
+
     def __str__(self) -> str:
-        return self.full_name or self.username
+        return self.shown_name(self.full_name, self.username)
 
     def get_full_name(self) -> str:
-        return self.full_name or self.username
+        return self.shown_name(self.full_name, self.username)
 
     def get_short_name(self) -> str:
-        return self.full_name or self.username
+        return self.shown_name(self.full_name, self.username)
 
 
 class ApiToken(models.Model):
