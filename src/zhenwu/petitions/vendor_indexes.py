@@ -14,6 +14,11 @@
   and by id: a scope is counted, a small scope's search read (``ledger.ledger_search_from_scope``),
   and a search's matches tested against the scope from the indexes alone, not from the table's
   rows, which hold the texts. A county office's scope of 20,000 matters in a province: 99 → 22 ms.
+- **Both** get the ledger's sorts by deadline, either way, and by status (migration 0007): on
+  SQLite with the scope's columns, on PostgreSQL plain. The deadline's are on ``(due_on IS NULL),
+  due_on, id``, the expressions ``ledger.ledger_order`` sorts by (matters without a deadline
+  last; SQLite's indexes cannot serve ``NULLS LAST``). A county office's page 1 by deadline
+  sorted all 10^5 matters: 386 → 42 ms on SQLite, 256 → 50 ms on PostgreSQL.
 
 Django cannot declare an index for one database, so ``Petition.Meta`` declares neither and
 migration 0004 makes them (on PostgreSQL the plain ones are those migration 0001 created). Django
@@ -50,6 +55,22 @@ VENDOR_INDEXES: dict[str, dict[str, str]] = {
             "CREATE INDEX IF NOT EXISTS petitions_id_scope_idx ON petitions_petition "
             "(id, unit_id, handling_unit_id, accused_unit_id, accused_user_id, status)"
         ),
+        # The ledger's sorts by deadline (either way, ``ledger.ledger_order``) and by status, with
+        # the scope's columns (migration 0007): page 1 of a county office sorted by deadline
+        # sorted all 10^5 matters and took ~350 ms.
+        "petitions_due_scope_idx": (
+            "CREATE INDEX IF NOT EXISTS petitions_due_scope_idx ON petitions_petition "
+            "((due_on IS NULL), due_on, id, unit_id, handling_unit_id, accused_unit_id, accused_user_id)"
+        ),
+        "petitions_due_desc_scope_idx": (
+            "CREATE INDEX IF NOT EXISTS petitions_due_desc_scope_idx ON petitions_petition "
+            "((due_on IS NULL), due_on DESC, id DESC, unit_id, handling_unit_id, accused_unit_id, "
+            "accused_user_id)"
+        ),
+        "petitions_status_scope_idx": (
+            "CREATE INDEX IF NOT EXISTS petitions_status_scope_idx ON petitions_petition "
+            "(status, id, unit_id, handling_unit_id, accused_unit_id, accused_user_id)"
+        ),
     },
     "postgresql": {
         "petitions_received_idx": (
@@ -58,6 +79,18 @@ VENDOR_INDEXES: dict[str, dict[str, str]] = {
         ),
         "petitions_stage_due_idx": (
             "CREATE INDEX IF NOT EXISTS petitions_stage_due_idx ON petitions_petition (stage, due_on)"
+        ),
+        # The ledger's sorts by deadline and by status (migration 0007), as on SQLite but plain.
+        "petitions_due_order_idx": (
+            "CREATE INDEX IF NOT EXISTS petitions_due_order_idx ON petitions_petition "
+            "((due_on IS NULL), due_on, id)"
+        ),
+        "petitions_due_desc_order_idx": (
+            "CREATE INDEX IF NOT EXISTS petitions_due_desc_order_idx ON petitions_petition "
+            "((due_on IS NULL), due_on DESC, id DESC)"
+        ),
+        "petitions_status_order_idx": (
+            "CREATE INDEX IF NOT EXISTS petitions_status_order_idx ON petitions_petition (status, id)"
         ),
     },
 }

@@ -16,6 +16,7 @@ from zhenwu.core.services.units import unit_create
 from zhenwu.petitions.categories import category_create
 from zhenwu.petitions.choices import IntakeChannel, Stage, Status
 from zhenwu.petitions.ledger import (
+    SORTS,
     LedgerFilterForm,
     ledger_filter,
     ledger_is_overdue,
@@ -156,6 +157,32 @@ def test_sorts_are_whitelisted_and_ties_go_by_id(world: World) -> None:
     assert order("status") == [b, a, d, c]  # all equal: by id
     for unknown in ("summary", "-content", "received_at; DROP TABLE x", ""):
         assert order(unknown) == order("-received_at")
+
+
+@pytest.mark.parametrize("sort", sorted(SORTS))
+def test_each_sort_is_read_in_order_from_an_index(world: World, sort: str) -> None:
+    """Every sort of the ledger has an index that gives its order (migration 0007 for the deadline
+    and status): a county office's page 1 by deadline sorted 10^5 matters, ~350 ms on SQLite and
+    ~250 on PostgreSQL, and reads 50 in order now (``make bench``). Which index a scoped page walks
+    depends on the statistics of a real table; here the order alone is asked for."""
+    day = datetime.date
+    Petition.objects.bulk_create(
+        petition(world.township, due_on=None if n % 3 else day(2026, 4, 1 + n)) for n in range(12)
+    )
+    page = ledger_filter(Petition.objects.all(), sort=sort)[:50]
+    if connection.vendor == "postgresql":
+        # Twelve rows are cheaper to sort than to read by index; with sorting priced out, the plan
+        # still sorts only when no index gives the order. An incremental sort of rows the index
+        # already ordered by the unique number (the tie-break by id) is no sort of the table.
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_sort = off")
+        plan = page.explain()
+        assert not [line for line in plan.splitlines() if line.strip(" ->").startswith("Sort  (")], plan
+        assert "Seq Scan" not in plan, plan
+    else:
+        plan = page.explain()
+        assert "TEMP B-TREE" not in plan, plan
+    assert len(list(page)) == 12
 
 
 def test_rows_take_a_constant_number_of_queries(world: World) -> None:

@@ -221,7 +221,8 @@ def test_sqlite_triggers_exist_and_can_be_recreated(matters: list[Petition]) -> 
 
 @pytest.mark.django_db
 def test_date_order_and_deadline_indexes_per_database() -> None:
-    """Migration 0004 (vendor_indexes.py): SQLite has the covering ones only, PostgreSQL the plain."""
+    """Migrations 0004, 0005 and 0007 (vendor_indexes.py): SQLite has the covering ones only,
+    PostgreSQL the plain."""
     with connection.cursor() as cursor:
         constraints = connection.introspection.get_constraints(cursor, "petitions_petition")
     indexes = {name for name, details in constraints.items() if details["index"]}
