@@ -535,9 +535,9 @@ def _ledger_page(user: User, params: dict[str, str]) -> list[int]:
         return ledger_rows(queryset).annotate(first_time=F("is_first_time"))
 
     # As the view pages it: the count first, then a search's page by its number of matches.
-    listing, page_list = ledger_pages(user, LedgerFilterForm(params, user=user).ledger_filters(), rows=rows)
-    count = listing.count()
-    page = list((page_list(count) if page_list is not None else listing)[:50])
+    paged = ledger_pages(user, LedgerFilterForm(params, user=user).ledger_filters(), rows=rows)
+    count = paged.counter() if paged.counter else paged.queryset.count()
+    page = list((paged.page_list(count) if paged.page_list is not None else paged.queryset)[:50])
     return [count, *(p.pk for p in page)]
 
 

@@ -20,7 +20,6 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from ninja.responses import Status
 
-from zhenwu.core.api.pagination import Paged
 from zhenwu.core.api.schemas import ERRORS, ErrorOut, UnitRef, api_user
 from zhenwu.core.downloads import protect_stored_file
 from zhenwu.core.exceptions import NotFound, ValidationFailed
@@ -574,7 +573,7 @@ def list_petitions(request: HttpRequest, filters: Query[PetitionFilter]) -> obje
         q=filters.q.strip(),
         sort=filters.sort,
     )
-    return Paged(*ledger_pages(user, chosen, rows=ledger_rows))
+    return ledger_pages(user, chosen, rows=ledger_rows)
 
 
 @router.get("/petitions/{petition_id}", response={200: PetitionOut, **ERRORS}, summary="One matter")

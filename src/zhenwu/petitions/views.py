@@ -183,8 +183,7 @@ def _ledger_page_rows(queryset: QuerySet[Petition]) -> QuerySet[Petition]:
 def petition_list_view(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     filters = LedgerFilterForm(request.GET or None, user=user)
-    listing, page_list = ledger_pages(user, filters.ledger_filters(), rows=_ledger_page_rows)
-    page_obj = paginate(request, listing, page_list=page_list)
+    page_obj = paginate(request, ledger_pages(user, filters.ledger_filters(), rows=_ledger_page_rows))
     today = timezone.localdate()
     detail_url = pk_url("petitions:detail")
     rows = [

@@ -4,30 +4,22 @@ Ninja's own class accepts any page number: ``?page=10**20`` overflows the databa
 (SQLite: "datatype mismatch") and answers 500. Here a page beyond a million or a page size beyond
 the maximum is a 422 like any other invalid parameter.
 
-A route whose page is best read from another queryset once the count is known (a search) returns
-``Paged(queryset, page_list)``, as the pages pass ``page_list`` to ``core.views.common.paginate``.
+A route whose page is best read from another queryset once the count is known (a search), or whose
+count has a faster query, returns a ``Paged`` (``core.views.common``), as the pages pass one to
+``core.views.common.paginate``.
 """
 
-from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Field, Schema
 from ninja.pagination import PageNumberPagination
 
-from zhenwu.core.views.common import PageList
+from zhenwu.core.views.common import Paged
+
+__all__ = ["MAX_PAGE", "BoundedPageNumberPagination", "Paged"]
 
 MAX_PAGE = 1_000_000
-
-
-@dataclass(frozen=True)
-class Paged:
-    """What a paginated route may return instead of a queryset: the list (counted) and
-    ``page_list(count)``, the queryset its page is read from."""
-
-    queryset: QuerySet[Any]
-    page_list: PageList | None = None
 
 
 class BoundedPageNumberPagination(PageNumberPagination):
@@ -40,6 +32,6 @@ class BoundedPageNumberPagination(PageNumberPagination):
             return super().paginate_queryset(queryset, pagination, request, **params)
         page_size = self._get_page_size(pagination.page_size)
         offset = (pagination.page - 1) * page_size
-        count = self._items_count(queryset.queryset)
+        count = queryset.counter() if queryset.counter else self._items_count(queryset.queryset)
         rows = queryset.page_list(count) if queryset.page_list is not None else queryset.queryset
         return {self.items_attribute: rows[offset : offset + page_size], "count": count}

@@ -4,7 +4,9 @@ deep pages read their ids first."""
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
+from django.db import connection
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 
 from zhenwu.core.models import Unit
 from zhenwu.core.services.units import unit_create
@@ -101,12 +103,8 @@ def pages_with_page_list(seen: list[int], per_page: int = 3) -> list[list[int]]:
 
     request = RequestFactory().get("/units/")
     request.user = AnonymousUser()
-    paginator = common.paginate(
-        request,
-        Unit.objects.order_by("pk"),
-        per_page=per_page,
-        page_list=page_list,  # type: ignore[arg-type]
-    ).paginator
+    paged = common.Paged(Unit.objects.order_by("pk"), page_list=page_list)  # type: ignore[arg-type]
+    paginator = common.paginate(request, paged, per_page=per_page).paginator
     return [[unit.pk for unit in paginator.page(n)] for n in paginator.page_range]
 
 
@@ -129,3 +127,23 @@ def test_pk_url_builds_what_reverse_builds() -> None:
     detail = common.pk_url("petitions:detail")
     for pk in (1, 42, 2_000_000):
         assert detail(pk) == reverse("petitions:detail", args=[pk])
+
+
+def test_a_counter_counts_in_place_of_the_list(world: World) -> None:
+    """``Paged.counter`` (a faster query for the same count, ``ledger.ledger_pages``) is what the
+    page numbers come from, once per page; the rows are still the list's."""
+    calls: list[int] = []
+    units = Unit.objects.order_by("pk")
+
+    def counter() -> int:
+        calls.append(1)
+        return 2
+
+    request = RequestFactory().get("/units/")
+    request.user = AnonymousUser()
+    with CaptureQueriesContext(connection) as queries:
+        page = common.paginate(request, common.Paged(units, counter=counter), per_page=1)
+        rows = list(page)
+    assert calls == [1] and page.paginator.count == 2 and page.paginator.num_pages == 2
+    assert rows == [units[0]]
+    assert not [q for q in queries.captured_queries if "COUNT(" in q["sql"]]

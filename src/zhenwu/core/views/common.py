@@ -3,6 +3,7 @@
 import functools
 import hashlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django import forms
@@ -28,6 +29,19 @@ DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessin
 V = TypeVar("V", bound=Callable[..., HttpResponseBase])
 #: ``count → queryset`` (``paginate``).
 PageList = Callable[[int], "QuerySet[Any]"]
+
+
+@dataclass(frozen=True)
+class Paged:
+    """A list whose best plans depend on what is asked, for ``paginate`` and the API's pagination
+    (``core.api.pagination``): ``queryset`` is the list; ``page_list(count)``, when given, the
+    queryset a page's rows are read from once the count is known (a search); ``counter()``, when
+    given, counts the same rows as ``queryset.count()`` by a faster query
+    (``petitions.ledger.ledger_pages``)."""
+
+    queryset: "QuerySet[Any]"
+    page_list: PageList | None = None
+    counter: Callable[[], int] | None = None
 
 
 def require_action(action: str) -> Callable[[V], V]:
@@ -88,17 +102,19 @@ class RememberedCountPaginator(Paginator):
         *,
         cache_key: str,
         page_list: "PageList | None" = None,
+        counter: Callable[[], int] | None = None,
     ) -> None:
         super().__init__(object_list, per_page)
         self.cache_key = cache_key
         self.page_list = page_list
+        self.counter = counter
 
     @cached_property
     def count(self) -> int:
         remembered = cache.get(self.cache_key)
         if isinstance(remembered, int):
             return remembered
-        exact: int = Paginator.count.func(self)  # type: ignore[attr-defined]
+        exact: int = self.counter() if self.counter else Paginator.count.func(self)  # type: ignore[attr-defined]
         if exact > LARGE_COUNT:
             cache.set(self.cache_key, exact, COUNT_CACHE_SECONDS)
         return exact
@@ -129,23 +145,26 @@ class RememberedCountPaginator(Paginator):
 
 def paginate(
     request: HttpRequest,
-    queryset: "QuerySet[Any]",
+    queryset: "QuerySet[Any] | Paged",
     per_page: int = PER_PAGE,
-    *,
-    page_list: "PageList | None" = None,
 ) -> Page[Model]:
     """One page of ``queryset``; a bad or out-of-range page number gives the nearest page.
 
-    ``page_list``: ``count → queryset``, the queryset a page's rows are read from once the number of
-    rows is known, for a list whose best plan depends on it (a search: ``petitions.ledger.
-    ledger_pages``); the count is always ``queryset``'s.
+    A ``Paged`` list (``petitions.ledger.ledger_pages``) brings the queryset a page's rows are read
+    from once the number of rows is known, for a list whose best plan depends on it (a search), and
+    may bring a faster count of the same rows.
     """
+    paged = queryset if isinstance(queryset, Paged) else Paged(queryset)
     query = request.GET.copy()
     query.pop("page", None)
     who = getattr(request.user, "pk", None)
     digest = hashlib.sha256(f"{who}|{request.path}|{query.urlencode()}".encode()).hexdigest()[:32]
     paginator = RememberedCountPaginator(
-        queryset, per_page, cache_key=f"zhenwu:count:{digest}", page_list=page_list
+        paged.queryset,
+        per_page,
+        cache_key=f"zhenwu:count:{digest}",
+        page_list=paged.page_list,
+        counter=paged.counter,
     )
     return paginator.get_page(request.GET.get("page"))
 

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from zhenwu.core.scoping import Action
 from zhenwu.core.services.units import unit_create
+from zhenwu.petitions import ledger as ledger_module
 from zhenwu.petitions.categories import category_create
 from zhenwu.petitions.choices import IntakeChannel, Stage, Status
 from zhenwu.petitions.ledger import (
@@ -24,7 +25,7 @@ from zhenwu.petitions.ledger import (
     ledger_response_days,
     ledger_rows,
 )
-from zhenwu.petitions.models import Category, Petition, Petitioner, PetitionParty
+from zhenwu.petitions.models import Category, Petition, Petitioner, PetitionParty, Recusal
 from zhenwu.petitions.selectors import petition_list
 from zhenwu.petitions.tests.factories import at
 from zhenwu.petitions.tests.test_search import petition
@@ -183,6 +184,70 @@ def test_each_sort_is_read_in_order_from_an_index(world: World, sort: str) -> No
         plan = page.explain()
         assert "TEMP B-TREE" not in plan, plan
     assert len(list(page)) == 12
+
+
+@pytest.mark.parametrize("url", ["/petitions/", "/api/petitions"])
+def test_a_small_scope_without_filters_is_counted_from_its_sides(
+    world: World, url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On SQLite an unfiltered ledger of a small scope is counted as its two sides (registered in
+    the subtree; handled there, registered outside), each with the shields: the same count as the
+    list's, in one query. A filter, or PostgreSQL, counts the list itself."""
+    monkeypatch.setattr(ledger_module, "COUNT_SIDES_SHARE", 1)  # the test's scope is half its units
+    office = world.user("office")
+    w = world
+    made = Petition.objects.bulk_create(
+        [
+            petition(w.township, handling_unit=w.village),  # both sides: once
+            petition(w.other_township, handling_unit=w.village),  # handled here
+            petition(w.village, handling_unit=w.other_township),  # registered here
+            petition(w.village, status=Status.HANDLING),  # registered here
+            petition(w.other_township, handling_unit=w.other_township),  # neither
+            petition(w.township, accused_unit=w.township),  # accuses the office's unit
+            petition(w.other_township, handling_unit=w.village, accused_user=office),  # accuses them
+            petition(w.township),  # recused, below
+        ]
+    )
+    Recusal.objects.create(petition=made[-1], user=office, reason="亲属")
+    visible = {p.number for p in made[:4]}
+    assert set(numbers(petition_list(user=office, action=Action.PETITION_VIEW))) == visible
+    client = Client()
+    client.force_login(office)
+
+    def listed(query: str) -> tuple[int, set[str], list[str]]:
+        cache.clear()
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url + query)
+        assert response.status_code == 200
+        counts = [
+            q["sql"]
+            for q in queries.captured_queries
+            if "COUNT(" in q["sql"] and "petitions_petition" in q["sql"]
+        ]
+        if url.startswith("/api/"):
+            body = response.json()
+            return body["count"], {item["number"] for item in body["items"]}, counts
+        rows = response.context["rows"]
+        return response.context["page_obj"].paginator.count, {row.petition.number for row in rows}, counts
+
+    count, rows, counts = listed("")
+    assert (count, rows) == (4, visible)
+    assert len(counts) == 1
+    assert ("UNION ALL" in counts[0]) is (connection.vendor == "sqlite"), counts
+    count, rows, counts = listed("?status=handling")
+    assert (count, rows) == (1, {made[3].number})
+    assert len(counts) == 1 and "UNION ALL" not in counts[0], counts
+
+
+def test_when_an_unfiltered_ledger_is_counted_from_the_sides(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite only, and at most a quarter of the instance's units."""
+    monkeypatch.setattr(ledger_module, "ledger_instance_units", lambda using: 401)  # a county
+    sqlite = connection.vendor == "sqlite"
+    assert ledger_module.ledger_count_from_sides("default", 21) is sqlite  # a township office
+    assert ledger_module.ledger_count_from_sides("default", 100) is sqlite
+    assert not ledger_module.ledger_count_from_sides("default", 101)
+    assert not ledger_module.ledger_count_from_sides("default", 401)  # the county office
+    assert not ledger_module.ledger_count_from_sides("default", None)  # the whole instance
 
 
 def test_rows_take_a_constant_number_of_queries(world: World) -> None:
