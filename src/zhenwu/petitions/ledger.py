@@ -95,7 +95,8 @@ def _local_midnight(day: datetime.date) -> datetime.datetime:
 
 
 def ledger_order(sort: str, *, indexed: bool = True) -> list[OrderBy]:
-    """The ORDER BY of a whitelisted sort (an unknown one gives the default), ties broken by id.
+    """The ORDER BY of a whitelisted sort (an unknown one gives the default), ties broken by id
+    (by status: by date, then id). A descending sort is the exact reverse of its ascending one.
 
     Matters without a running deadline sort last either way, written as ``due_on IS NULL`` first
     (not ``NULLS LAST``, which SQLite's indexes cannot serve): an index on the same expressions
@@ -110,10 +111,20 @@ def ledger_order(sort: str, *, indexed: bool = True) -> list[OrderBy]:
     name = sort.removeprefix("-")
     column = F(name) if indexed else Unindexed(name)
     descending = sort.startswith("-")
-    order = [column.desc() if descending else column.asc(), F("id").desc() if descending else F("id").asc()]
+
+    def way(expression: Any) -> OrderBy:
+        return OrderBy(expression, descending=descending)
+
+    def against(expression: Any) -> OrderBy:
+        return OrderBy(expression, descending=not descending)
+
     if name == "due_on":
-        order.insert(0, IsNull(column, True).asc())
-    return order
+        return [IsNull(column, True).asc(), way(column), way(F("id"))]
+    if name == "status":
+        # Within a status, newest first ("-status": the exact reverse), as the status filter lists
+        # them: one index serves both (``vendor_indexes``).
+        return [way(column), against(F("received_at")), against(F("id"))]
+    return [way(column), way(F("id"))]
 
 
 def ledger_filter(

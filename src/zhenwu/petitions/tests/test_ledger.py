@@ -155,7 +155,8 @@ def test_sorts_are_whitelisted_and_ties_go_by_id(world: World) -> None:
     assert order("-number") == ["D", "C", "B", "A"]
     assert order("due_on") == [d, b, c, a]  # no deadline last
     assert order("-due_on") == [c, b, d, a]  # no deadline last either way
-    assert order("status") == [b, a, d, c]  # all equal: by id
+    assert order("status") == [a, d, b, c]  # all equal: newest first, then by id
+    assert order("-status") == [c, b, d, a]  # the exact reverse
     for unknown in ("summary", "-content", "received_at; DROP TABLE x", ""):
         assert order(unknown) == order("-received_at")
 
