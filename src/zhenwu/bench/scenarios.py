@@ -33,7 +33,7 @@ from zhenwu.core.models import Unit, User
 from zhenwu.core.models.units import path_upper_bound
 from zhenwu.petitions.choices import Status
 from zhenwu.petitions.ledger import LedgerFilterForm, ledger_pages, ledger_rows
-from zhenwu.petitions.models import STAFF_STAGES, Petition
+from zhenwu.petitions.models import STAFF_STAGES, Category, Petition
 from zhenwu.petitions.search import search_query_tokens
 from zhenwu.petitions.services import petition_warn_due
 
@@ -293,6 +293,10 @@ class Runner:
         self.get("ledger page 1, status filter (county office)", county, "/petitions/?status=handling")
         self.get("ledger page 1 (administrator, every matter)", admin, "/petitions/")
         self.get("ledger page 1 (township office)", office, "/petitions/")
+        category = Category.objects.filter(parent=None).order_by("pk").values_list("pk", flat=True).first()
+        by_category = f"/petitions/?category={category}"
+        self.get("ledger page 1, category filter (township office)", office, by_category)
+        self.get("ledger page 1, channel filter (township office)", office, "/petitions/?channel=visit")
         self.get("ledger page 1 by deadline (township office)", office, "/petitions/?sort=due_on")
         self.get("ledger page 1 by deadline (county office)", county, "/petitions/?sort=due_on")
         deep_town = max(1, town_count // 50 * 3 // 4)

@@ -15,7 +15,9 @@
   and a search's matches tested against the scope from the indexes alone, not from the table's
   rows, which hold the texts. A county office's scope of 20,000 matters in a province: 99 → 22 ms.
 - **Both** get the ledger's sorts by deadline, either way, and by status (migration 0007): on
-  SQLite with the scope's columns, on PostgreSQL plain. The deadline's are on ``(due_on IS NULL),
+  SQLite with the scope's columns, on PostgreSQL plain. SQLite also gets the category and channel
+  filters in date order with the scope's columns (beside Django's plain ones, which the state
+  tracks). The deadline's are on ``(due_on IS NULL),
   due_on, id``, the expressions ``ledger.ledger_order`` sorts by (matters without a deadline
   last; SQLite's indexes cannot serve ``NULLS LAST``). A county office's page 1 by deadline
   sorted all 10^5 matters: 386 → 42 ms on SQLite, 256 → 50 ms on PostgreSQL.
@@ -72,6 +74,19 @@ VENDOR_INDEXES: dict[str, dict[str, str]] = {
         "petitions_status_scope_idx": (
             "CREATE INDEX IF NOT EXISTS petitions_status_scope_idx ON petitions_petition "
             "(status, received_at DESC, id DESC, unit_id, handling_unit_id, accused_unit_id, accused_user_id)"
+        ),
+        # A category or channel filter in date order, with the scope's columns: a township office's
+        # count of a category read the whole table (57 ms), of a channel every such matter's row
+        # (35 ms); from these, 4 and 5 ms.
+        "petitions_category_scope_idx": (
+            "CREATE INDEX IF NOT EXISTS petitions_category_scope_idx ON petitions_petition "
+            "(category_id, received_at DESC, id DESC, unit_id, handling_unit_id, accused_unit_id, "
+            "accused_user_id)"
+        ),
+        "petitions_channel_scope_idx": (
+            "CREATE INDEX IF NOT EXISTS petitions_channel_scope_idx ON petitions_petition "
+            "(channel, received_at DESC, id DESC, unit_id, handling_unit_id, accused_unit_id, "
+            "accused_user_id)"
         ),
     },
     "postgresql": {

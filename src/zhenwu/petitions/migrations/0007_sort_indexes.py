@@ -1,6 +1,7 @@
 """The ledger's sorts by deadline (either way) and by status get indexes on both databases
-(``petitions/vendor_indexes.py``): with the scope's columns on SQLite, plain on PostgreSQL. Django's
-state does not track them."""
+(``petitions/vendor_indexes.py``): with the scope's columns on SQLite, plain on PostgreSQL; SQLite
+also gets the category and channel filters with the scope's columns. Django's state does not track
+them."""
 
 from typing import Any
 
@@ -9,7 +10,13 @@ from django.db import migrations
 from zhenwu.petitions.vendor_indexes import vendor_indexes_create
 
 ADDED = {
-    "sqlite": ("petitions_due_scope_idx", "petitions_due_desc_scope_idx", "petitions_status_scope_idx"),
+    "sqlite": (
+        "petitions_due_scope_idx",
+        "petitions_due_desc_scope_idx",
+        "petitions_status_scope_idx",
+        "petitions_category_scope_idx",
+        "petitions_channel_scope_idx",
+    ),
     "postgresql": ("petitions_due_order_idx", "petitions_due_desc_order_idx", "petitions_status_order_idx"),
 }
 
