@@ -277,6 +277,19 @@ def ledger_count_from_sides(using: str, scope_units: int | None) -> bool:
     return scope_units * COUNT_SIDES_SHARE <= ledger_instance_units(using)
 
 
+def ledger_sorted_from_scope(using: str, scope_units: int | None) -> bool:
+    """Whether a list without a search is sorted from the scope's rows rather than read in its
+    order's index: on PostgreSQL, for a small scope (``ledger_search_from_scope``).
+
+    PostgreSQL's planner takes a few units' ids for far more of a province's matters than they hold
+    (see ``SCOPE_SHARE``), so it walks the order's index expecting to fill a page soon: a township
+    office of a province sorted by deadline walked the deadline index for 228 ms, where reading
+    its ~1,000 matters and sorting them takes 21 ms (by channel 100 → 43 ms, by date 27 → 20 ms).
+    SQLite walks its covering indexes without reading the table and keeps the index order.
+    """
+    return connections[using].vendor == "postgresql" and ledger_search_from_scope(using, scope_units)
+
+
 class IndexWalkIterable(PlannerSettingsIterable):
     """A walking page's rows on PostgreSQL: the planner is left only the order's index.
 
@@ -322,21 +335,25 @@ def ledger_pages(user: User, filters: LedgerFilters, *, rows: Rows) -> Paged:
     once, in that form, for the ids of its matches (at most ``SCOPE_ROWS``). The list is
     then those ids, counted and sorted without the text search: building the set of a word's
     matches costs ~35 ms in a province, and the count and the page each built it. The unit filter
-    is left out of that estimate, which can only keep the plain form.
+    is left out of that estimate, which can only keep the plain form. Without a search, PostgreSQL
+    sorts a small scope's rows too (``ledger_sorted_from_scope``).
     """
     base = petition_list(user=user, action=Action.PETITION_VIEW)
     q = (filters.get("q") or "").strip()
+    sort = filters.get("sort") or DEFAULT_SORT
+    scope_units = petition_scope_units(user)
     if not q:
         listing = rows(ledger_filter(base, **filters))
+        if ledger_sorted_from_scope(base.db, scope_units):
+            return Paged(listing.order_by(*ledger_order(sort, indexed=False)))
         narrowed = any(value for key, value in filters.items() if key != "sort")
-        if narrowed or not ledger_count_from_sides(base.db, petition_scope_units(user)):
+        if narrowed or not ledger_count_from_sides(base.db, scope_units):
             return Paged(listing)
         sides = petition_scope_sides(user, Action.PETITION_VIEW)
         assert sides is not None  # noqa: S101 -- a scope of units (petition_scope_units)
         first, second = (Petition.objects.filter(side).order_by().values("pk") for side in sides)
         return Paged(listing, counter=first.union(second, all=True).count)
-    sort = filters.get("sort") or DEFAULT_SORT
-    if ledger_search_from_scope(base.db, petition_scope_units(user)):
+    if ledger_search_from_scope(base.db, scope_units):
         # Unordered, the scope's indexes alone answer it (ordered, every row in scope was read).
         ids = list(ledger_filter(base, **filters, walk=True).order_by().values_list("pk", flat=True))
         # The ids are ``base``'s own (read just now); testing its scope again on each would let

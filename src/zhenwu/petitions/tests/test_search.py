@@ -399,6 +399,30 @@ def test_a_small_scope_is_searched_from_its_own_rows(
         assert all(by_id in sql for sql in sqls if sql not in matched and "COUNT(" in sql), sqls
 
 
+@pytest.mark.parametrize("sort", ["-received_at", "due_on", "status"])
+def test_postgresql_sorts_a_small_scope_from_its_rows(
+    world: World, dated: list[Petition], sort: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a search, a small scope's list is sorted after reading it on PostgreSQL (its planner
+    walked a province's deadline index for a township office) and read in the order's index on
+    SQLite; the rows and their order are the same either way."""
+    client = Client()
+    client.force_login(world.user("office"))
+    monkeypatch.setattr(ledger, "SCOPE_ROWS", 1_000_000)
+
+    def page(share: int) -> tuple[list[str], list[str]]:
+        monkeypatch.setattr(ledger, "SCOPE_SHARE", share)
+        response, sqls = _page_sql(client, f"/petitions/?sort={sort}")
+        return [row.petition.number for row in response.context["rows"]], sqls
+
+    small, sqls = page(1)  # the test's scope is half its units
+    assert len(small) == len(dated) + 1
+    assert _sorted_after_matching(sqls) is (connection.vendor == "postgresql"), sqls
+    large, sqls = page(1_000)
+    assert not _sorted_after_matching(sqls), sqls
+    assert large == small
+
+
 def test_when_a_search_starts_from_the_scope(monkeypatch: pytest.MonkeyPatch) -> None:
     """At most 1/40 of the instance's units and an estimated 30,000 matters (both databases)."""
     monkeypatch.setattr(ledger, "ledger_table_rows", lambda using: 1_000_000)
