@@ -26,7 +26,7 @@ from zhenwu.core.models.units import unit_subtree_q
 from zhenwu.core.personal_data import mask_id_number, mask_name, mask_phone
 from zhenwu.core.scoping import Action
 from zhenwu.core.sql import InIdList, JSONGroupArray, PlannerSettingsIterable, Unindexed, with_iterable
-from zhenwu.core.views.common import Paged
+from zhenwu.core.views.common import PER_PAGE, Paged
 from zhenwu.petitions.choices import IntakeChannel, Status
 from zhenwu.petitions.models import STAFF_STAGES, Category, Petition, PetitionParty
 from zhenwu.petitions.search import petition_search_filter, search_query_tokens
@@ -279,15 +279,24 @@ def ledger_count_from_sides(using: str, scope_units: int | None) -> bool:
 
 def ledger_sorted_from_scope(using: str, scope_units: int | None) -> bool:
     """Whether a list without a search is sorted from the scope's rows rather than read in its
-    order's index: on PostgreSQL, for a small scope (``ledger_search_from_scope``).
+    order's index: on PostgreSQL, when the scope is so sparse in the table that walking the index
+    to fill a page (~``PER_PAGE`` × table rows / scope rows entries, each a heap row to test) costs
+    more than reading the scope's rows and sorting them (scope rows² < ``PER_PAGE`` × table rows,
+    the scope's rows estimated from its share of the units).
 
     PostgreSQL's planner takes a few units' ids for far more of a province's matters than they hold
-    (see ``SCOPE_SHARE``), so it walks the order's index expecting to fill a page soon: a township
-    office of a province sorted by deadline walked the deadline index for 228 ms, where reading
-    its ~1,000 matters and sorting them takes 21 ms (by channel 100 → 43 ms, by date 27 → 20 ms).
-    SQLite walks its covering indexes without reading the table and keeps the index order.
+    (see ``SCOPE_SHARE``), so it walks the index expecting to fill a page soon: a township office
+    of a province sorted by deadline walked the deadline index for 228 ms, where reading its ~1,000
+    matters and sorting them takes 21 ms (by channel 100 → 43 ms). A county office of the province
+    (2% of it) fills a page in ~2,500 entries and keeps the walk (sorting its 20,000 matters: 60 →
+    133 ms), as does a township office of a county. SQLite walks its covering indexes without
+    reading the table and keeps the index order.
     """
-    return connections[using].vendor == "postgresql" and ledger_search_from_scope(using, scope_units)
+    if connections[using].vendor != "postgresql" or scope_units is None:
+        return False
+    table = ledger_table_rows(using)
+    scope_rows = table * scope_units / max(ledger_instance_units(using), 1)
+    return scope_rows * scope_rows < PER_PAGE * table
 
 
 class IndexWalkIterable(PlannerSettingsIterable):
@@ -336,7 +345,7 @@ def ledger_pages(user: User, filters: LedgerFilters, *, rows: Rows) -> Paged:
     then those ids, counted and sorted without the text search: building the set of a word's
     matches costs ~35 ms in a province, and the count and the page each built it. The unit filter
     is left out of that estimate, which can only keep the plain form. Without a search, PostgreSQL
-    sorts a small scope's rows too (``ledger_sorted_from_scope``).
+    sorts a sparse scope's rows (``ledger_sorted_from_scope``).
     """
     base = petition_list(user=user, action=Action.PETITION_VIEW)
     q = (filters.get("q") or "").strip()

@@ -400,27 +400,42 @@ def test_a_small_scope_is_searched_from_its_own_rows(
 
 
 @pytest.mark.parametrize("sort", ["-received_at", "due_on", "status"])
-def test_postgresql_sorts_a_small_scope_from_its_rows(
+def test_postgresql_sorts_a_sparse_scope_from_its_rows(
     world: World, dated: list[Petition], sort: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Without a search, a small scope's list is sorted after reading it on PostgreSQL (its planner
+    """Without a search, a sparse scope's list is sorted after reading it on PostgreSQL (its planner
     walked a province's deadline index for a township office) and read in the order's index on
     SQLite; the rows and their order are the same either way."""
     client = Client()
     client.force_login(world.user("office"))
-    monkeypatch.setattr(ledger, "SCOPE_ROWS", 1_000_000)
 
-    def page(share: int) -> tuple[list[str], list[str]]:
-        monkeypatch.setattr(ledger, "SCOPE_SHARE", share)
+    def page(table_rows: int) -> tuple[list[str], list[str]]:
+        monkeypatch.setattr(ledger, "ledger_table_rows", lambda using: table_rows)
         response, sqls = _page_sql(client, f"/petitions/?sort={sort}")
         return [row.petition.number for row in response.context["rows"]], sqls
 
-    small, sqls = page(1)  # the test's scope is half its units
-    assert len(small) == len(dated) + 1
+    # The test's scope is half its units: of 100 matters, 50 are cheaper to sort than to walk for.
+    sparse, sqls = page(100)
+    assert len(sparse) == len(dated) + 1
     assert _sorted_after_matching(sqls) is (connection.vendor == "postgresql"), sqls
-    large, sqls = page(1_000)
+    dense, sqls = page(1_000_000)
     assert not _sorted_after_matching(sqls), sqls
-    assert large == small
+    assert dense == sparse
+
+
+def test_when_a_list_is_sorted_from_the_scope(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL only, when the scope's rows² < 50 × the table's rows."""
+    postgresql = connection.vendor == "postgresql"
+    monkeypatch.setattr(ledger, "ledger_table_rows", lambda using: 1_000_000)
+    monkeypatch.setattr(ledger, "ledger_instance_units", lambda using: 20_000)  # a province
+    assert ledger.ledger_sorted_from_scope("default", 21) is postgresql  # a township office: 1,050
+    assert ledger.ledger_sorted_from_scope("default", 141) is postgresql  # 7,050 matters
+    assert not ledger.ledger_sorted_from_scope("default", 142)
+    assert not ledger.ledger_sorted_from_scope("default", 401)  # a county office: ~20,000
+    assert not ledger.ledger_sorted_from_scope("default", None)  # the whole instance
+    monkeypatch.setattr(ledger, "ledger_table_rows", lambda using: 100_000)
+    monkeypatch.setattr(ledger, "ledger_instance_units", lambda using: 401)  # a county
+    assert not ledger.ledger_sorted_from_scope("default", 21)  # a township office: ~5,200
 
 
 def test_when_a_search_starts_from_the_scope(monkeypatch: pytest.MonkeyPatch) -> None:
