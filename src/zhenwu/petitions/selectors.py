@@ -53,7 +53,7 @@ def petition_scope_sides(user: User, action: str) -> tuple[Q, Q] | None:
     Each part is one side's index alone, where the whole is an ``OR`` of two sides: SQLite counts
     the whole by reading every matter of the instance from one covering index (a township office in
     a county: 10^5 index entries, ~24 ms), and the two parts from the sides' covering indexes
-    (``vendor_indexes``: ~4 ms). ``ledger.ledger_pages`` counts an unfiltered ledger this way.
+    (``vendor_indexes``: ~6 ms). ``ledger.ledger_pages`` counts an unfiltered ledger this way.
     """
     if not role_allows(user, action) or has_instance_scope(user) or user.unit is None:
         return None
