@@ -540,8 +540,8 @@ def _ledger_page(user: User, params: dict[str, str]) -> list[int]:
 
     # As the view pages it: the count first, then a search's page by its number of matches.
     paged = ledger_pages(user, LedgerFilterForm(params, user=user).ledger_filters(), rows=rows)
-    count = paged.counter() if paged.counter else paged.queryset.count()
-    page = list((paged.page_list(count) if paged.page_list is not None else paged.queryset)[:50])
+    count = paged.count()
+    page = list(paged.rows(count)[:50])
     return [count, *(p.pk for p in page)]
 
 

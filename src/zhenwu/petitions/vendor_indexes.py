@@ -31,86 +31,51 @@ that alters ``petitions_petition`` must call ``vendor_indexes_create`` again, as
 
 from django.db.backends.base.base import BaseDatabaseWrapper
 
+#: The columns the scope tests (``selectors.petition_scope_q``), which SQLite's indexes carry.
+_SCOPE = "unit_id, handling_unit_id, accused_unit_id, accused_user_id"
+
+
+def _indexes(*definitions: tuple[str, str]) -> dict[str, str]:
+    """``{name: CREATE INDEX …}`` on the matters' table, from ``(name, columns)``."""
+    return {
+        name: f"CREATE INDEX IF NOT EXISTS {name} ON petitions_petition ({columns})"
+        for name, columns in definitions
+    }
+
+
 VENDOR_INDEXES: dict[str, dict[str, str]] = {
-    "sqlite": {
-        "petitions_received_scope_idx": (
-            "CREATE INDEX IF NOT EXISTS petitions_received_scope_idx ON petitions_petition "
-            "(received_at DESC, id DESC, unit_id, handling_unit_id, accused_unit_id, accused_user_id)"
-        ),
-        "petitions_stage_due_scope_idx": (
-            "CREATE INDEX IF NOT EXISTS petitions_stage_due_scope_idx ON petitions_petition "
-            "(stage, due_on, unit_id, handling_unit_id, accused_unit_id, accused_user_id)"
-        ),
+    "sqlite": _indexes(
+        ("petitions_received_scope_idx", f"received_at DESC, id DESC, {_SCOPE}"),
+        ("petitions_stage_due_scope_idx", f"stage, due_on, {_SCOPE}"),
         # The scope's two sides, each with the other columns the scope tests (migration 0005).
-        "petitions_unit_scope_idx": (
-            "CREATE INDEX IF NOT EXISTS petitions_unit_scope_idx ON petitions_petition "
-            "(unit_id, handling_unit_id, accused_unit_id, accused_user_id)"
-        ),
-        "petitions_handling_scope_idx": (
-            "CREATE INDEX IF NOT EXISTS petitions_handling_scope_idx ON petitions_petition "
-            "(handling_unit_id, unit_id, accused_unit_id, accused_user_id)"
-        ),
+        ("petitions_unit_scope_idx", _SCOPE),
+        ("petitions_handling_scope_idx", "handling_unit_id, unit_id, accused_unit_id, accused_user_id"),
         # And by id, with the status: a search's matches are tested against the scope (and a
         # status filter) here, not in the table's wide rows (a township office's count of 工资
         # in a county: 32 → 17 ms; with a status filter, a county office's page 91 → 80 ms).
-        "petitions_id_scope_idx": (
-            "CREATE INDEX IF NOT EXISTS petitions_id_scope_idx ON petitions_petition "
-            "(id, unit_id, handling_unit_id, accused_unit_id, accused_user_id, status)"
-        ),
+        ("petitions_id_scope_idx", f"id, {_SCOPE}, status"),
         # The ledger's sorts by deadline (either way, ``ledger.ledger_order``) and by status, with
         # the scope's columns (migration 0007): page 1 of a county office sorted by deadline
         # sorted all 10^5 matters and took ~350 ms.
-        "petitions_due_scope_idx": (
-            "CREATE INDEX IF NOT EXISTS petitions_due_scope_idx ON petitions_petition "
-            "((due_on IS NULL), due_on, id, unit_id, handling_unit_id, accused_unit_id, accused_user_id)"
-        ),
-        "petitions_due_desc_scope_idx": (
-            "CREATE INDEX IF NOT EXISTS petitions_due_desc_scope_idx ON petitions_petition "
-            "((due_on IS NULL), due_on DESC, id DESC, unit_id, handling_unit_id, accused_unit_id, "
-            "accused_user_id)"
-        ),
+        ("petitions_due_scope_idx", f"(due_on IS NULL), due_on, id, {_SCOPE}"),
+        ("petitions_due_desc_scope_idx", f"(due_on IS NULL), due_on DESC, id DESC, {_SCOPE}"),
         # By status, newest first within one: it also serves a status filter in the default order
         # (a plain (status, id) was taken for that filter and read all 11,848 matters handling).
-        "petitions_status_scope_idx": (
-            "CREATE INDEX IF NOT EXISTS petitions_status_scope_idx ON petitions_petition "
-            "(status, received_at DESC, id DESC, unit_id, handling_unit_id, accused_unit_id, accused_user_id)"
-        ),
+        ("petitions_status_scope_idx", f"status, received_at DESC, id DESC, {_SCOPE}"),
         # A category or channel filter in date order, with the scope's columns: a township office's
         # count of a category read the whole table (57 ms), of a channel every such matter's row
         # (35 ms); from these, 4 and 5 ms.
-        "petitions_category_scope_idx": (
-            "CREATE INDEX IF NOT EXISTS petitions_category_scope_idx ON petitions_petition "
-            "(category_id, received_at DESC, id DESC, unit_id, handling_unit_id, accused_unit_id, "
-            "accused_user_id)"
-        ),
-        "petitions_channel_scope_idx": (
-            "CREATE INDEX IF NOT EXISTS petitions_channel_scope_idx ON petitions_petition "
-            "(channel, received_at DESC, id DESC, unit_id, handling_unit_id, accused_unit_id, "
-            "accused_user_id)"
-        ),
-    },
-    "postgresql": {
-        "petitions_received_idx": (
-            "CREATE INDEX IF NOT EXISTS petitions_received_idx ON petitions_petition "
-            "(received_at DESC, id DESC)"
-        ),
-        "petitions_stage_due_idx": (
-            "CREATE INDEX IF NOT EXISTS petitions_stage_due_idx ON petitions_petition (stage, due_on)"
-        ),
+        ("petitions_category_scope_idx", f"category_id, received_at DESC, id DESC, {_SCOPE}"),
+        ("petitions_channel_scope_idx", f"channel, received_at DESC, id DESC, {_SCOPE}"),
+    ),
+    "postgresql": _indexes(
+        ("petitions_received_idx", "received_at DESC, id DESC"),
+        ("petitions_stage_due_idx", "stage, due_on"),
         # The ledger's sorts by deadline and by status (migration 0007), as on SQLite but plain.
-        "petitions_due_order_idx": (
-            "CREATE INDEX IF NOT EXISTS petitions_due_order_idx ON petitions_petition "
-            "((due_on IS NULL), due_on, id)"
-        ),
-        "petitions_due_desc_order_idx": (
-            "CREATE INDEX IF NOT EXISTS petitions_due_desc_order_idx ON petitions_petition "
-            "((due_on IS NULL), due_on DESC, id DESC)"
-        ),
-        "petitions_status_order_idx": (
-            "CREATE INDEX IF NOT EXISTS petitions_status_order_idx ON petitions_petition "
-            "(status, received_at DESC, id DESC)"
-        ),
-    },
+        ("petitions_due_order_idx", "(due_on IS NULL), due_on, id"),
+        ("petitions_due_desc_order_idx", "(due_on IS NULL), due_on DESC, id DESC"),
+        ("petitions_status_order_idx", "status, received_at DESC, id DESC"),
+    ),
 }
 #: The plain indexes of migration 0001, which SQLite does not keep.
 PLAIN_INDEXES = ("petitions_received_idx", "petitions_stage_due_idx")

@@ -7,7 +7,6 @@ else's save (the page then carries the new revision, so the user can compare and
 """
 
 import datetime
-import html
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -21,6 +20,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -734,15 +734,15 @@ _EMPTY_CELL = '<td><span class="muted" aria-hidden="true">—</span></td>'
 
 def _cells_html(cells: list[GridCellView | None]) -> SafeString:
     """The cells as the template would write them. The label holds the unit's name (users' text)
-    and is escaped as autoescaping would (``html.escape``, which Django's ``escape`` wraps); the
-    badge class, the URL (``reverse`` and an id) and the short text (✓, ✗, ·, 0, minutes) are
-    ``_grid_rows``' own and hold no markup characters."""
+    and is escaped as autoescaping does (``django.utils.html.escape``); the badge class, the URL
+    (``reverse`` and an id) and the short text (✓, ✗, ·, 0, minutes) are ``_grid_rows``' own and
+    hold no markup characters."""
     parts = []
     for cell in cells:
         if cell is None:
             parts.append(_EMPTY_CELL)
             continue
-        label = html.escape(cell.label)
+        label = escape(cell.label)
         parts.append(
             f'<td><a class="badge {cell.badge}" href="{cell.url}" title="{label}" '
             f'aria-label="{label}">{cell.text}</a></td>'

@@ -32,6 +32,5 @@ class BoundedPageNumberPagination(PageNumberPagination):
             return super().paginate_queryset(queryset, pagination, request, **params)
         page_size = self._get_page_size(pagination.page_size)
         offset = (pagination.page - 1) * page_size
-        count = queryset.counter() if queryset.counter else self._items_count(queryset.queryset)
-        rows = queryset.page_list(count) if queryset.page_list is not None else queryset.queryset
-        return {self.items_attribute: rows[offset : offset + page_size], "count": count}
+        count = queryset.count()
+        return {self.items_attribute: queryset.rows(count)[offset : offset + page_size], "count": count}

@@ -43,6 +43,13 @@ class Paged:
     page_list: PageList | None = None
     counter: Callable[[], int] | None = None
 
+    def count(self) -> int:
+        return self.counter() if self.counter else self.queryset.count()
+
+    def rows(self, count: int) -> "QuerySet[Any]":
+        """The queryset a page's rows are sliced from, given the list's ``count``."""
+        return self.page_list(count) if self.page_list is not None else self.queryset
+
 
 def require_action(action: str) -> Callable[[V], V]:
     """Sign-in required (else redirect to login); the role must hold ``action`` (else 403)."""
